@@ -1,0 +1,28 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Each creates .venv with the project installed, so a fresh clone needs only Python 3.11+.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install lint
+
+$(BIN)/landplan: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/landplan
+
+demo: install
+	$(BIN)/landplan validate scenarios/daxing-demo.yaml
+	$(BIN)/landplan run scenarios/daxing-demo.yaml --out out/daxing-demo
+
+lint: install
+	$(BIN)/ruff check landplan tests bench gis
+	$(BIN)/ruff format --check landplan tests bench gis
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects no test, which fails this target (and CI) as it should.
+test: lint
+	$(BIN)/python -m pytest

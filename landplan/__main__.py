@@ -1,0 +1,3 @@
+from landplan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The ``landplan`` command: one clean line per problem and the documented exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from landplan import __version__
+from landplan.errors import InputError, LandplanError
+
+log = logging.getLogger("landplan")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 done, 2 bad input, 3 infeasible)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        result: int = args.func(args)
+        return result
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        noun = "problem" if len(exc.problems) == 1 else "problems"
+        print(f"landplan: {len(exc.problems)} input {noun}; nothing was written", file=sys.stderr)
+        return exc.exit_code
+    except LandplanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("landplan: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="landplan",
+        description="Plan industrial land for high-tech projects: load parcel layers, "
+        "allocate projects with an integer program, share land cost under the cap.",
+    )
+    parser.add_argument("--version", action="version", version=f"landplan {__version__}")
+    parser.set_defaults(func=lambda _args: _help(parser), verbose=0, quiet=False)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("scenario", metavar="SCENARIO", help="the scenario YAML file")
+        p.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+        p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+        return p
+
+    validate = add("validate", "read every input, report every problem, print an inventory")
+    validate.set_defaults(func=_validate)
+
+    run = add("run", "allocate projects to parcels and write the output folder")
+    run.add_argument("--out", metavar="DIR", help="output folder (default out/<name>/)")
+    run.add_argument("--solver", choices=("cbc", "highs"), help="override solver.name")
+    run.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, s")
+    run.add_argument("--gap", type=float, metavar="G", help="relative MIP gap, e.g. 0.001")
+    run.add_argument("--threads", type=int, metavar="N", help="solver threads")
+    run.add_argument(
+        "--export-model",
+        metavar="FILE",
+        help="also write the model (.lp or .mps, names as in the model)",
+    )
+    run.set_defaults(func=_run)
+
+    sweep = add("sweep", "run the scenario for every combination of --set values")
+    sweep.add_argument("--set", action="append", default=[], metavar="KEY=V1,V2,...")
+    sweep.add_argument("--out", metavar="DIR")
+    sweep.add_argument("--workers", type=int, metavar="N")
+    sweep.add_argument("--scheduler", metavar="ADDRESS")
+    sweep.set_defaults(func=_not_yet)
+    return parser
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        return f"warning: {text}" if record.levelno >= logging.WARNING else f"landplan: {text}"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from landplan.inventory import inventory
+    from landplan.pipeline import load_inputs
+    from landplan.scenario import load_scenario
+
+    inputs = load_inputs(load_scenario(args.scenario))
+    print(inventory(inputs))
+    print("\nno problems found")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    return _not_yet(args)
+
+
+def _not_yet(args: argparse.Namespace) -> int:
+    print("landplan: this command is not yet available", file=sys.stderr)
+    return 1

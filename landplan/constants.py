@@ -1,0 +1,40 @@
+"""Numbers that matter, named once: units, defaults and the plan's 2025 targets."""
+
+from __future__ import annotations
+
+from typing import Final
+
+MU_PER_HA: Final = 15.0
+M2_PER_HA: Final = 10_000.0
+
+KINDS: Final = ("factory", "vacant", "collective")
+LAND_KINDS: Final = ("vacant", "collective")
+STATUSES: Final = ("available", "reserved", "occupied")
+SUPPLY_MODES: Final = ("transfer", "flexible", "lease", "split_sale", "equity", "joint")
+# Village-collective land enters the market only by lease, equity or joint operation.
+COLLECTIVE_MODES: Final = ("lease", "equity", "joint")
+
+# What Chinese offices write in the same fields.
+MODE_ALIASES: Final = {
+    "出让": "transfer",
+    "弹性出让": "flexible",
+    "租赁": "lease",
+    "分割销售": "split_sale",
+    "入股": "equity",
+    "联营": "joint",
+}
+STATUS_ALIASES: Final = {"可用": "available", "预留": "reserved", "已占用": "occupied"}
+
+TRUE_WORDS: Final = frozenset({"true", "1", "yes", "y", "t", "是"})
+FALSE_WORDS: Final = frozenset({"false", "0", "no", "n", "f", "否", ""})
+
+# Two parcels of different layers overlapping by less than this are drawing noise.
+OVERLAP_TOLERANCE_M2: Final = 1.0
+
+# Daxing 14th Five-Year plan, targets for 2025 (DOMAIN.md): key -> (label, unit, 2020, 2025).
+PLAN_TARGETS: Final = {
+    "output_per_ha": ("industrial output per unit land", "万元/ha", 5_600.0, 10_000.0),
+    "labour_productivity": ("labour productivity", "万元/person", 38.5, 50.0),
+    "rd_intensity": ("R&D intensity", "%", 1.44, 2.0),
+    "hightech_share": ("high-tech share of output", "%", 34.2, 45.0),
+}

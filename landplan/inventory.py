@@ -1,0 +1,68 @@
+"""The short inventory ``landplan validate`` prints."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from landplan.constants import KINDS
+from landplan.pipeline import Inputs
+
+
+def inventory(inputs: Inputs) -> str:
+    """Layers, parcels by kind and park (count and ha), projects by sector."""
+    parcels, projects = inputs.parcels, inputs.tables.projects
+    lines = [
+        f"scenario {inputs.scenario.name}  ({inputs.scenario.file})",
+        f"CRS {inputs.scenario.crs}",
+        "",
+        "layers:",
+    ]
+    for spec in inputs.scenario.layers:
+        count = int(
+            (parcels["layer"] == (spec.layer or (spec.path.stem if spec.path else ""))).sum()
+        )
+        lines.append(
+            f"  {spec.kind:<10} {count:>6,} parcels  {spec.source}"
+            + (f" [{spec.layer}]" if spec.layer else "")
+        )
+    table = parcels.pivot_table(
+        index="park", columns="kind", values="area_ha", aggfunc=["count", "sum"], fill_value=0
+    )
+    rows = []
+    for park in sorted(parcels["park"].unique()):
+        row = {"park": park}
+        for kind in KINDS:
+            n = int(table["count"].get(kind, pd.Series(dtype=float)).get(park, 0))
+            ha = float(table["sum"].get(kind, pd.Series(dtype=float)).get(park, 0.0))
+            row[kind] = f"{n} / {ha:,.1f} ha"
+        row["total"] = f"{int((parcels['park'] == park).sum())} / " + (
+            f"{parcels.loc[parcels['park'] == park, 'area_ha'].sum():,.1f} ha"
+        )
+        rows.append(row)
+    lines += [
+        "",
+        "parcels by park and kind (count / area):",
+        pd.DataFrame(rows).set_index("park").to_string(),
+    ]
+    status = parcels["status"].value_counts()
+    lines.append(
+        f"total {len(parcels):,} parcels, {parcels['area_ha'].sum():,.1f} ha; "
+        + ", ".join(f"{k} {int(v):,}" for k, v in status.items())
+        + f"; standard land {int(parcels['standard_land'].sum()):,}"
+    )
+    land = int((projects["need"] == "land").sum())
+    lines += [
+        "",
+        f"projects: {len(projects)} (land {land}, floor {len(projects) - land}); "
+        f"high-tech {int(projects['hightech'].sum())}, major {int(projects['major'].sum())}, "
+        f"must-place {int(projects['must_place'].sum())}, "
+        f"locked {int((projects['locked_parcel'] != '').sum())}",
+        "projects by sector:",
+    ]
+    labels = inputs.tables.sector_labels
+    by_sector = projects.groupby("sector").agg(
+        projects=("project_id", "size"), hightech=("hightech", "sum"), major=("major", "sum")
+    )
+    by_sector.index = [f"{s} {labels.get(s, '')}".strip() for s in by_sector.index]
+    lines.append(by_sector.to_string())
+    return "\n".join(lines)

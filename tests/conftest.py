@@ -1,0 +1,120 @@
+"""Small scenarios built in code: shapely boxes in EPSG:4548, tiny CSV tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import yaml
+from shapely.geometry import box
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "scenarios" / "daxing-demo.yaml"
+X0, Y0 = 450_000.0, 4_395_000.0  # near Daxing in EPSG:4548
+
+
+def plot(i: int, w: float = 100.0, h: float = 100.0) -> Any:
+    """A w×h m rectangle, the i-th in a row with 50 m gaps."""
+    x = X0 + i * 1_000.0
+    return box(x, Y0, x + w, Y0 + h)
+
+
+def land_row(pid: str, i: int, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "parcel_id": pid,
+        "zoning": "M1",
+        "park": "A",
+        "dev_cost": 1000.0,
+        "supply_modes": "",
+        "status": "available",
+        "standard_land": "否",
+        "geometry": plot(i),
+    }
+    row.update(kw)
+    return row
+
+
+def project_row(pid: str, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "project_id": pid,
+        "name": pid,
+        "sector": "bio",
+        "hightech": "false",
+        "major": "false",
+        "need": "land",
+        "area_min_ha": 0.5,
+        "area_max_ha": 2.0,
+        "floor_m2": "",
+        "investment": 1000,
+        "output": 1000,
+        "tax": 100,
+        "jobs": 10,
+        "rd_spend": 10,
+        "supply_modes": "",
+        "must_place": "",
+        "park": "",
+        "start_year": "",
+        "locked_parcel": "",
+    }
+    row.update(kw)
+    return row
+
+
+Builder = Callable[..., Path]
+
+
+@pytest.fixture
+def make_scenario(tmp_path: Path) -> Builder:
+    """Write a scenario folder and return the YAML path.
+
+    Keywords: ``land`` and ``factories`` (rows for two GeoPackage layers), ``projects``,
+    ``zoning`` (sector -> codes), ``parks`` (rows), ``extra`` (scenario keys),
+    ``layers`` (replace the layer list).
+    """
+
+    def build(
+        land: list[dict[str, Any]] | None = None,
+        factories: list[dict[str, Any]] | None = None,
+        projects: list[dict[str, Any]] | None = None,
+        zoning: dict[str, str] | None = None,
+        parks: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+        layers: list[dict[str, Any]] | None = None,
+    ) -> Path:
+        land = land if land is not None else [land_row("L1", 0), land_row("L2", 1)]
+        gpkg = tmp_path / "parcels.gpkg"
+        if gpkg.exists():
+            gpkg.unlink()
+        gpd.GeoDataFrame(land, crs="EPSG:4548").to_file(gpkg, layer="land", engine="pyogrio")
+        entries = [{"path": "parcels.gpkg", "layer": "land", "kind": "vacant"}]
+        if factories:
+            gpd.GeoDataFrame(factories, crs="EPSG:4548").to_file(
+                gpkg, layer="fact", engine="pyogrio"
+            )
+            entries.append({"path": "parcels.gpkg", "layer": "fact", "kind": "factory"})
+        projects = projects if projects is not None else [project_row("P1")]
+        pd.DataFrame(projects).to_csv(tmp_path / "projects.csv", index=False)
+        zoning = zoning or {"bio": "M1;M4", "it": "M4;B29"}
+        pd.DataFrame([{"sector": s, "allowed_zoning": z} for s, z in zoning.items()]).to_csv(
+            tmp_path / "zoning.csv", index=False
+        )
+        doc: dict[str, Any] = {
+            "name": "t",
+            "crs": "EPSG:4548",
+            "layers": layers if layers is not None else entries,
+            "projects": "projects.csv",
+            "zoning": "zoning.csv",
+        }
+        if parks is not None:
+            pd.DataFrame(parks).to_csv(tmp_path / "parks.csv", index=False)
+            doc["parks"] = "parks.csv"
+        doc.update(extra or {})
+        path = tmp_path / "scenario.yaml"
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return build
