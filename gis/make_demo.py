@@ -265,7 +265,8 @@ def _label(
         r = plot.distance(centre) / rmax
         edge = plot.distance(ring) < 15
         cost = park.cost * area_ha * float(rng.lognormal(0.0, 0.15))
-        year = int(rng.choice([2024, 2025, 2025, 2026, 2027]))
+        # Idle land comes to market over several years (land supply pipeline).
+        year = int(rng.choice(np.arange(2024, 2031), p=[0.12, 0.14, 0.14, 0.14, 0.16, 0.15, 0.15]))
         zoning = _zone(rng, park)
         if area_ha < 0.5 and edge:  # leftover edge fragment
             n_vac += 1
@@ -447,10 +448,10 @@ def make_projects(
         }
         if need == "land":
             target = float(
-                np.clip(rng.lognormal(math.log(1.8 if not major else 3.5), 0.55), 0.3, 9.0)
+                np.clip(rng.lognormal(math.log(2.4 if not major else 6.0), 0.5), 0.3, 12.0)
             )
-            row["area_min_ha"] = round(target * 0.6, 2)
-            row["area_max_ha"] = round(target * 1.7, 2)
+            row["area_min_ha"] = round(target * 0.8, 2)
+            row["area_max_ha"] = round(target * 1.3, 2)
             land = target
             row["floor_m2"] = ""
         else:
@@ -477,6 +478,22 @@ def make_projects(
         row["locked_parcel"] = ""
         rows.append(row)
     frame = pd.DataFrame(rows)
+    # Must-place only where at least three available parcels fit (a demo that runs).
+    col = layers["collective_land"].rename(columns={"用地性质": "zoning", "状态": "status"})
+    land = pd.concat(
+        [vacant[["zoning", "status", "geometry"]], col[["zoning", "status", "geometry"]]]
+    )
+    land = land[land["status"].isin(["available", "可用"])]
+    area = land.geometry.area.to_numpy() / 10_000
+    for idx in frame.index[frame["must_place"] == "是"]:
+        allowed = SECTORS[frame.loc[idx, "sector"]][1].split(";")
+        fits = (
+            land["zoning"].isin(allowed).to_numpy()
+            & (area >= frame.loc[idx, "area_min_ha"])
+            & (area <= frame.loc[idx, "area_max_ha"])
+        )
+        if fits.sum() < 3:
+            frame.loc[idx, "must_place"] = ""
     # Two projects already promised a site: the largest available standard-land plots.
     std = vacant[vacant["standard_land"] & (vacant["status"] == "available")]
     std = std.assign(area=std.area / 10_000).sort_values("area", ascending=False)

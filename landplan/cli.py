@@ -33,6 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("landplan: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: say so in one line; -vv shows the traceback
+        if args.verbose > 1:
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (rerun with -vv for details)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,8 +106,8 @@ class _Formatter(logging.Formatter):
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from landplan.inputs import load_inputs
     from landplan.inventory import inventory
-    from landplan.pipeline import load_inputs
     from landplan.scenario import load_scenario
 
     inputs = load_inputs(load_scenario(args.scenario))
@@ -109,7 +117,35 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _not_yet(args)
+    from pathlib import Path
+
+    from landplan.run import run
+    from landplan.scenario import load_scenario
+
+    overrides = {
+        key: value
+        for key, value in {
+            "solver.name": args.solver,
+            "solver.time_limit": args.time_limit,
+            "solver.gap": args.gap,
+            "solver.threads": args.threads,
+        }.items()
+        if value is not None
+    }
+    scenario = load_scenario(args.scenario, overrides=overrides)
+    out = Path(args.out) if args.out else Path("out") / scenario.name
+    export = Path(args.export_model) if args.export_model else None
+    result = run(scenario, out, export_model=export)
+    alloc = result.allocation
+    placed = int((alloc.outcome["status"] == "placed").sum())
+    print(
+        f"{alloc.status}: placed {placed} of {len(alloc.outcome)} projects; "
+        f"objective {alloc.objective:,.0f}, bound {alloc.bound:,.0f}, gap {100 * alloc.gap:.4f}%; "
+        f"subsidy {result.shares['subsidy'].sum():,.0f} 万元; {result.runtime_s:.1f} s -> {out}"
+    )
+    if alloc.status != "optimal":
+        print("note: the solver stopped at its time limit; the plan is the best found")
+    return 0
 
 
 def _not_yet(args: argparse.Namespace) -> int:

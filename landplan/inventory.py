@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from landplan.constants import KINDS
-from landplan.pipeline import Inputs
+from landplan.inputs import Inputs
 
 
 def inventory(inputs: Inputs) -> str:

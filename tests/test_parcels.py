@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_loads_every_layer_with_chinese_text() -> None:
     parcels = load_parcels(load_scenario(DEMO))
     counts = parcels["kind"].value_counts().to_dict()
-    assert counts == {"vacant": 575, "collective": 135, "factory": 65}
+    assert counts == {"vacant": 612, "collective": 137, "factory": 65}
     assert parcels["parcel_id"].is_unique
     assert set(parcels["park"]) == {
         "生物医药基地",

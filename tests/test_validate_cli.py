@@ -150,7 +150,7 @@ def test_problems_of_all_inputs_come_in_one_pass(
 def test_validate_prints_the_inventory(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(DEMO)]) == 0
     out = capsys.readouterr().out
-    assert "775 parcels" in out and "氢能示范区" in out
+    assert "814 parcels" in out and "氢能示范区" in out
     assert "projects: 120" in out and "no problems found" in out
 
 

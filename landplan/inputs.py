@@ -1,4 +1,4 @@
-"""The stages in order: inputs -> eligibility -> allocation -> cost shares -> outputs."""
+"""The inputs stage: every layer and table of a scenario, validated together."""
 
 from __future__ import annotations
 

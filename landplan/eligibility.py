@@ -1,0 +1,392 @@
+"""Which project may go on which parcel, and which rule removed each candidate.
+
+The rules (CONTRACT, "Eligible pair") are applied in a fixed order. The first four
+(status, kind, zoning, size) are applied without building pairs: parcels are
+sorted by (kind class, zoning, size) and each (project, allowed code) finds its
+size range by binary search, so only pairs that pass them are ever materialised.
+The rest (supply mode, year, entry standards, spatial rules) filter those pairs.
+For every project the funnel records how many candidates each rule removed.
+This is the last stage that touches geometry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from landplan.constants import LAND_KINDS, MU_PER_HA, SUPPLY_MODES
+from landplan.errors import InputError, Problem
+from landplan.scenario import ConstraintSpec, EntryStandards, Scenario
+
+log = logging.getLogger(__name__)
+
+BASE_RULES = ("locked", "status", "kind", "zoning", "size", "supply_mode", "year", "entry")
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Eligible pairs and the reasons for every removed candidate.
+
+    Attributes
+    ----------
+    pairs
+        One row per eligible pair: ``project`` and ``parcel`` (row positions),
+        ``project_id``, ``parcel_id``, ``land_ha`` (land the pair uses: the parcel's
+        area, or its floor-space share of a factory's land).
+    funnel
+        Index ``project_id``; ``candidates`` then one column per rule (how many
+        candidates it removed) and ``eligible``.
+    reasons
+        ``project_id`` -> why it has no eligible parcel (only for such projects).
+    """
+
+    pairs: pd.DataFrame
+    funnel: pd.DataFrame
+    reasons: dict[str, str]
+
+
+def eligible_pairs(
+    parcels: gpd.GeoDataFrame,
+    projects: pd.DataFrame,
+    zoning: dict[str, frozenset[str]],
+    scenario: Scenario,
+) -> Eligibility:
+    """All eligible (project, parcel) pairs under the contract's rules and the spatial rules."""
+    n_proj = len(projects)
+    spatial = [(c, _constraint_mask(c, parcels)) for c in scenario.constraints]
+    rules = [*BASE_RULES, *(f"spatial:{c.name}" for c, _ in spatial)]
+    removed = {rule: np.zeros(n_proj, dtype=np.int64) for rule in rules}
+
+    locked_pos = _locked_positions(parcels, projects)
+    is_locked = locked_pos >= 0
+    candidates = np.full(n_proj, len(parcels))
+    removed["locked"] = np.where(is_locked, len(parcels) - 1, 0)
+
+    p_idx, j_idx = _size_pairs(parcels, projects, zoning, ~is_locked, removed)
+    # Locked projects: their one candidate goes through the same rules one by one.
+    lp = np.flatnonzero(is_locked)
+    lj = locked_pos[lp]
+    keep = np.ones(len(lp), dtype=bool)
+    for rule, ok in _basic_checks(parcels, projects, zoning, lp, lj):
+        fail = keep & ~ok
+        removed[rule] += np.bincount(lp[fail], minlength=n_proj)
+        keep &= ok
+    p_idx = np.concatenate([p_idx, lp[keep]])
+    j_idx = np.concatenate([j_idx, lj[keep]])
+
+    keep = np.ones(len(p_idx), dtype=bool)
+    for rule, ok in _pair_checks(parcels, projects, scenario.entry_standards, p_idx, j_idx):
+        removed[rule] += np.bincount(p_idx[~ok], minlength=n_proj)
+        keep &= ok
+    p_idx, j_idx = p_idx[keep], j_idx[keep]
+    sectors = projects["sector"].to_numpy()
+    for constraint, mask in spatial:
+        applies = (
+            np.isin(sectors[p_idx], constraint.sectors)
+            if constraint.sectors
+            else np.ones(len(p_idx), dtype=bool)
+        )
+        out = applies & mask[j_idx]
+        removed[f"spatial:{constraint.name}"] += np.bincount(p_idx[out], minlength=n_proj)
+        p_idx, j_idx = p_idx[~out], j_idx[~out]
+
+    order = np.lexsort((j_idx, p_idx))
+    p_idx, j_idx = p_idx[order], j_idx[order]
+    pairs = _pair_table(parcels, projects, p_idx, j_idx)
+    funnel = pd.DataFrame({"candidates": candidates, **removed}, index=projects["project_id"])
+    funnel["eligible"] = np.bincount(p_idx, minlength=n_proj)
+    assert (funnel["candidates"] - funnel[rules].sum(axis=1) == funnel["eligible"]).all()
+    reasons = {
+        pid: explain_none(funnel.loc[pid], projects.iloc[i], zoning, parcels, locked_pos[i])
+        for i, pid in enumerate(projects["project_id"])
+        if funnel["eligible"].iloc[i] == 0
+    }
+    log.info(
+        "%s eligible pairs for %d projects; %d projects have none",
+        f"{len(pairs):,}",
+        n_proj,
+        len(reasons),
+    )
+    return Eligibility(pairs=pairs, funnel=funnel, reasons=reasons)
+
+
+def _locked_positions(parcels: pd.DataFrame, projects: pd.DataFrame) -> np.ndarray:
+    position = pd.Series(np.arange(len(parcels)), index=parcels["parcel_id"].to_numpy())
+    locked = projects["locked_parcel"].map(position)
+    return locked.fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _kind_class(parcels: pd.DataFrame) -> np.ndarray:
+    """0 for land parcels, 1 for factories."""
+    return np.where(parcels["kind"].isin(LAND_KINDS).to_numpy(), 0, 1)
+
+
+def _size_of(parcels: pd.DataFrame) -> np.ndarray:
+    """What the size rule compares: land area in ha, or factory floor space in m²."""
+    return np.where(
+        _kind_class(parcels) == 0,
+        parcels["area_ha"].to_numpy(dtype=float),
+        parcels["floor_area_m2"].to_numpy(dtype=float),
+    )
+
+
+def _size_pairs(
+    parcels: pd.DataFrame,
+    projects: pd.DataFrame,
+    zoning: dict[str, frozenset[str]],
+    which: np.ndarray,
+    removed: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs passing status, kind, zoning and size, by binary search; counts removals."""
+    n_parcels = len(parcels)
+    available = (parcels["status"] == "available").to_numpy()
+    kind_class = _kind_class(parcels)
+    codes = parcels["zoning"].to_numpy()
+    size = _size_of(parcels)
+    need_class = np.where(projects["need"].to_numpy() == "floor", 1, 0)
+    n_available = int(available.sum())
+    per_class = np.bincount(kind_class[available], minlength=2)
+    sel = np.flatnonzero(which)
+    removed["status"][sel] = n_parcels - n_available
+    removed["kind"][sel] = n_available - per_class[need_class[sel]]
+
+    # Groups of available parcels by (class, code), sorted by size inside each group.
+    avail_idx = np.flatnonzero(available)
+    frame = pd.DataFrame(
+        {"j": avail_idx, "cls": kind_class[avail_idx], "code": codes[avail_idx]}
+    ).assign(size=size[avail_idx])
+    frame = frame.sort_values(["cls", "code", "size"], kind="stable")
+    groups = {key: g for key, g in frame.groupby(["cls", "code"], sort=False)}
+
+    lo_min = projects["area_min_ha"].to_numpy(dtype=float)
+    hi_max = projects["area_max_ha"].to_numpy(dtype=float)
+    floor_need = projects["floor_m2"].to_numpy(dtype=float)
+    sectors = projects["sector"].to_numpy()
+    p_parts, j_parts = [], []
+    zoned = np.zeros(len(projects), dtype=np.int64)
+    sized = np.zeros(len(projects), dtype=np.int64)
+    # One pass per (class, code) group: a loop over groups, never over pairs.
+    for (cls, code), group in groups.items():
+        allowed = np.array([code in zoning.get(s, frozenset()) for s in sectors])
+        ps = np.flatnonzero(which & allowed & (need_class == cls))
+        if not len(ps):
+            continue
+        sizes = group["size"].to_numpy()
+        zoned[ps] += len(sizes)
+        if cls == 0:
+            lo = np.searchsorted(sizes, lo_min[ps], side="left")
+            hi = np.searchsorted(sizes, hi_max[ps], side="right")
+        else:
+            lo = np.searchsorted(sizes, floor_need[ps], side="left")
+            hi = np.full(len(ps), len(sizes))
+        count = np.maximum(hi - lo, 0)
+        sized[ps] += count
+        starts = np.repeat(lo - np.cumsum(count) + count, count)
+        offsets = np.arange(int(count.sum())) + starts
+        p_parts.append(np.repeat(ps, count))
+        j_parts.append(group["j"].to_numpy()[offsets])
+    removed["zoning"][sel] = per_class[need_class[sel]] - zoned[sel]
+    removed["size"][sel] = zoned[sel] - sized[sel]
+    if not p_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(p_parts), np.concatenate(j_parts)
+
+
+def _basic_checks(
+    parcels: pd.DataFrame,
+    projects: pd.DataFrame,
+    zoning: dict[str, frozenset[str]],
+    p: np.ndarray,
+    j: np.ndarray,
+) -> list[tuple[str, np.ndarray]]:
+    """Status, kind, zoning and size for given pairs (used for locked projects)."""
+    need_class = np.where(projects["need"].to_numpy()[p] == "floor", 1, 0)
+    size = _size_of(parcels)[j]
+    land = need_class == 0
+    fits = np.where(
+        land,
+        (projects["area_min_ha"].to_numpy(dtype=float)[p] <= size)
+        & (size <= projects["area_max_ha"].to_numpy(dtype=float)[p]),
+        projects["floor_m2"].to_numpy(dtype=float)[p] <= size,
+    )
+    sectors, codes = projects["sector"].to_numpy()[p], parcels["zoning"].to_numpy()[j]
+    zoned = np.array([c in zoning.get(s, frozenset()) for s, c in zip(sectors, codes, strict=True)])
+    return [
+        ("status", (parcels["status"].to_numpy()[j] == "available")),
+        ("kind", _kind_class(parcels)[j] == need_class),
+        ("zoning", zoned.astype(bool)),
+        ("size", fits),
+    ]
+
+
+def _mode_bits(modes: pd.Series) -> np.ndarray:
+    bits = np.zeros(len(modes), dtype=np.int64)
+    for k, mode in enumerate(SUPPLY_MODES):
+        has = modes.str.split(";").map(lambda words, m=mode: m in words).to_numpy(dtype=bool)
+        bits |= np.where(has, 1 << k, 0)
+    return bits
+
+
+def _pair_checks(
+    parcels: pd.DataFrame,
+    projects: pd.DataFrame,
+    entry: EntryStandards,
+    p: np.ndarray,
+    j: np.ndarray,
+) -> list[tuple[str, np.ndarray]]:
+    """Supply mode, availability year and entry standards, on materialised pairs.
+
+    Each check is evaluated on the pairs that survived the previous ones, in order.
+    """
+    project_bits = _mode_bits(projects["supply_modes"])
+    project_bits[project_bits == 0] = (1 << len(SUPPLY_MODES)) - 1  # empty = any
+    parcel_bits = _mode_bits(parcels["supply_modes"])
+
+    def mode_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
+        ok: np.ndarray = (project_bits[p] & parcel_bits[j]) != 0
+        return ok
+
+    avail_year = parcels["available_year"].to_numpy(dtype=float)
+    start = projects["start_year"].to_numpy(dtype=float)
+
+    def year_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
+        a, s = avail_year[j], start[p]
+        ok: np.ndarray = np.isnan(a) | np.isnan(s) | (a <= s)
+        return ok
+
+    area = parcels["area_ha"].to_numpy(dtype=float)
+    land_parcel = parcels["kind"].isin(LAND_KINDS).to_numpy()
+    standard = parcels["standard_land"].to_numpy(dtype=bool)
+    per_ha = {
+        "investment": (projects["investment"].to_numpy(dtype=float), entry.investment_per_ha),
+        "output": (projects["output"].to_numpy(dtype=float), entry.output_per_ha),
+        "tax": (projects["tax"].to_numpy(dtype=float) / MU_PER_HA, entry.tax_per_mu),
+    }
+
+    def entry_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
+        scoped = land_parcel[j] & (standard[j] if entry.scope == "standard_land" else True)
+        ok = np.ones(len(p), dtype=bool)
+        for values, minimum in per_ha.values():
+            if minimum > 0:
+                ok &= values[p] / area[j] >= minimum
+        result: np.ndarray = ~scoped | ok
+        return result
+
+    checks = [("supply_mode", mode_ok), ("year", year_ok), ("entry", entry_ok)]
+    results: list[tuple[str, np.ndarray]] = []
+    alive = np.ones(len(p), dtype=bool)
+    for rule, check in checks:
+        ok = np.ones(len(p), dtype=bool)
+        ok[alive] = check(p[alive], j[alive])
+        results.append((rule, ok | ~alive))
+        alive &= ok
+    return results
+
+
+def _constraint_mask(constraint: ConstraintSpec, parcels: gpd.GeoDataFrame) -> np.ndarray:
+    """Parcels that intersect the constraint layer (or lie within ``distance_m`` of it)."""
+    try:
+        layer = pyogrio.read_dataframe(constraint.path, layer=constraint.layer)
+    except Exception as exc:  # pyogrio raises several kinds for unreadable files
+        raise InputError(
+            [
+                Problem(
+                    str(constraint.path),
+                    f"cannot read constraint layer: {' '.join(str(exc).split())}",
+                    layer=constraint.layer,
+                    fix="check 'constraints:' in the scenario",
+                )
+            ]
+        ) from None
+    if layer.crs is None:
+        raise InputError(
+            [
+                Problem(
+                    str(constraint.path),
+                    "constraint layer has no CRS",
+                    layer=constraint.layer,
+                    fix="give the layer a .prj or store it in a GeoPackage with its CRS",
+                )
+            ]
+        )
+    shapes = layer.to_crs(parcels.crs).geometry
+    if constraint.rule == "buffer":
+        shapes = shapes.buffer(constraint.distance_m)
+    hit = parcels.sindex.query(shapes.to_numpy(), predicate="intersects")[1]
+    mask = np.zeros(len(parcels), dtype=bool)
+    mask[hit] = True
+    log.info("constraint %r touches %d parcels", constraint.name, int(mask.sum()))
+    return mask
+
+
+def _pair_table(
+    parcels: pd.DataFrame, projects: pd.DataFrame, p: np.ndarray, j: np.ndarray
+) -> pd.DataFrame:
+    area = parcels["area_ha"].to_numpy(dtype=float)[j]
+    floor_total = parcels["floor_area_m2"].to_numpy(dtype=float)[j]
+    floor_need = projects["floor_m2"].to_numpy(dtype=float)[p]
+    is_floor = projects["need"].to_numpy()[p] == "floor"
+    land = np.where(is_floor, area * floor_need / np.where(is_floor, floor_total, 1.0), area)
+    return pd.DataFrame(
+        {
+            "project": p,
+            "parcel": j,
+            "project_id": projects["project_id"].to_numpy()[p],
+            "parcel_id": parcels["parcel_id"].to_numpy()[j],
+            "land_ha": land,
+        }
+    )
+
+
+def explain_none(
+    funnel: pd.Series,
+    project: pd.Series,
+    zoning: dict[str, frozenset[str]],
+    parcels: pd.DataFrame,
+    locked_pos: int,
+) -> str:
+    """Why a project has no eligible parcel: the rule that removed the last candidates.
+
+    That rule is the binding one (relaxing it would give candidates back), which is
+    what a sponsor can act on; the full funnel follows in brackets.
+    """
+    rules = [r for r in funnel.index if r not in ("candidates", "eligible")]
+    binding = [r for r in rules if funnel[r] > 0][-1]
+    left_before = int(
+        funnel["candidates"] - sum(int(funnel[r]) for r in rules[: rules.index(binding)])
+    )
+    codes = "/".join(sorted(zoning.get(project["sector"], frozenset()))) or "none"
+    land = project["need"] == "land"
+    what = "land parcel" if land else "factory"
+    span = (
+        f"{project['area_min_ha']:g}–{project['area_max_ha']:g} ha"
+        if land
+        else f"{project['floor_m2']:,.0f} m² of floor space"
+    )
+    text = {
+        "locked": "locked parcel",
+        "status": f"status: every candidate {what} is reserved or occupied",
+        "kind": f"kind: no available {what}",
+        "zoning": f"zoning: no available {what} zoned {codes}",
+        "size": f"size: no {what} zoned {codes} with {span}",
+        "supply_mode": f"supply mode: {left_before} {what}(s) fit, none offers "
+        f"{project['supply_modes'] or 'any mode'}",
+        "year": f"availability: {left_before} {what}(s) fit, none is available by "
+        f"{project['start_year']:.0f}",
+        "entry": f"entry standards: {left_before} {what}(s) fit, the project misses the "
+        "investment/output/tax per unit land set by the scenario",
+    }.get(
+        binding,
+        f"{binding.removeprefix('spatial:')}: the {left_before} fitting {what}(s) "
+        "are all excluded by this spatial rule",
+    )
+    if locked_pos >= 0:
+        locked = parcels["parcel_id"].iloc[locked_pos]
+        text = f"locked parcel {locked} is not eligible: {text}"
+    shown = ", ".join(f"{r} {int(funnel[r])}" for r in rules if funnel[r] > 0)
+    return f"no eligible parcel — {text} (of {int(funnel['candidates'])}: {shown})"

@@ -1,0 +1,226 @@
+"""The output folder, written whole or not at all (CONTRACT, "Output folder").
+
+Everything is written into a hidden sibling folder first; only when every file is
+complete does it replace the target. A run that fails or is interrupted leaves
+the earlier folder as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import yaml
+
+from landplan import __version__
+from landplan.allocate import Allocation
+from landplan.constants import MU_PER_HA, PLAN_TARGETS
+from landplan.inputs import Inputs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced, before it is written."""
+
+    inputs: Inputs
+    allocation: Allocation
+    shares: pd.DataFrame
+    runtime_s: float
+
+
+def write_folder(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:
+    """Write ``writers`` (file name -> writer) into ``out_dir`` atomically."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for name, writer in writers.items():
+            writer(tmp / name)
+        if out_dir.exists():
+            out_dir.rename(old)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not out_dir.exists():
+            old.rename(out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    log.info("wrote %s", out_dir)
+
+
+def writers(result: RunResult) -> dict[str, Callable[[Path], None]]:
+    """The contract's files (maps and report are added by their own stage)."""
+    return {
+        "allocation.csv": lambda p: allocation_table(result).to_csv(p, index=False),
+        "costshare.csv": lambda p: result.shares.to_csv(p, index=False, float_format="%.4f"),
+        "allocation.gpkg": lambda p: parcel_layer(result).to_file(
+            p, layer="parcels", driver="GPKG", engine="pyogrio"
+        ),
+        "summary.json": lambda p: p.write_text(
+            json.dumps(summary(result), ensure_ascii=False, indent=2), encoding="utf-8"
+        ),
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved(result), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        ),
+    }
+
+
+def allocation_table(result: RunResult) -> pd.DataFrame:
+    """One row per project: where it goes or why not, with its figures."""
+    projects = result.inputs.tables.projects
+    table = result.allocation.outcome.merge(
+        projects[["project_id", "name", "sector", "hightech", "major", "must_place", "need"]],
+        on="project_id",
+    )
+    placed = result.allocation.placed.set_index("project_id")
+    table["land_ha"] = table["project_id"].map(placed["land_ha"]).round(4)
+    table["objective_value"] = table["project_id"].map(placed["value"]).round(2)
+    return table
+
+
+def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
+    """Every parcel with its project(s) and cost-share sums."""
+    parcels = result.inputs.parcels
+    placed = result.allocation.placed
+    shares = result.shares
+    layer = parcels[["parcel_id", "kind", "zoning", "park", "area_ha", "status", "geometry"]].copy()
+    by_parcel = placed.groupby("parcel_id").agg(
+        project_ids=("project_id", lambda s: ";".join(sorted(s))),
+        n_projects=("project_id", "size"),
+        land_used_ha=("land_ha", "sum"),
+    )
+    money = shares.groupby("parcel_id")[["base_share", "share", "subsidy", "spread_burden"]].sum()
+    layer = layer.join(by_parcel, on="parcel_id").join(money, on="parcel_id")
+    layer["project_ids"] = layer["project_ids"].fillna("")
+    layer["n_projects"] = layer["n_projects"].fillna(0).astype(int)
+    for column in ("land_used_ha", "base_share", "share", "subsidy", "spread_burden"):
+        layer[column] = layer[column].fillna(0.0)
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs=parcels.crs)
+
+
+def plan_kpis(placed_projects: pd.DataFrame, land_ha: float) -> dict[str, float | None]:
+    """The plan's indicators (DOMAIN.md) over the placed projects."""
+    output = float(placed_projects["output"].sum())
+    jobs = float(placed_projects["jobs"].sum())
+
+    def ratio(a: float, b: float, scale: float = 1.0) -> float | None:
+        return round(a / b * scale, 4) if b > 0 else None
+
+    return {
+        "output_per_ha": ratio(output, land_ha),
+        "tax_per_mu": ratio(float(placed_projects["tax"].sum()), land_ha * MU_PER_HA),
+        "labour_productivity": ratio(output, jobs),
+        "rd_intensity": ratio(float(placed_projects["rd_spend"].sum()), output, 100.0),
+        "hightech_share": ratio(
+            float(placed_projects.loc[placed_projects["hightech"], "output"].sum()), output, 100.0
+        ),
+    }
+
+
+def summary(result: RunResult) -> dict[str, Any]:
+    """``summary.json``: solver outcome, counts, land, cost-share totals, plan KPIs."""
+    alloc = result.allocation
+    projects = result.inputs.tables.projects
+    placed_ids = set(alloc.placed["project_id"])
+    is_placed = projects["project_id"].isin(placed_ids)
+    placed_projects = projects[is_placed]
+    land = float(alloc.placed["land_ha"].sum())
+    parcels = result.inputs.parcels
+    kind_of = parcels.set_index("parcel_id")["kind"]
+    land_by_kind = alloc.placed.groupby(alloc.placed["parcel_id"].map(kind_of))["land_ha"].sum()
+    shares = result.shares
+    budget = result.inputs.scenario.costshare.budget
+    subsidy = float(shares["subsidy"].sum())
+    kpis = plan_kpis(placed_projects, land)
+
+    def count(mask: pd.Series) -> dict[str, int]:
+        return {"placed": int((mask & is_placed).sum()), "total": int(mask.sum())}
+
+    by_park = shares.groupby("park")[
+        ["base_share", "share", "subsidy", "spread_burden", "deferred"]
+    ].sum()
+    return {
+        "scenario": result.inputs.scenario.name,
+        "status": alloc.status,
+        "objective": round(alloc.objective, 4),
+        "best_bound": round(alloc.bound, 4),
+        "gap": None if np.isnan(alloc.gap) else round(alloc.gap, 8),
+        "solver": alloc.solver,
+        "runtime_s": round(result.runtime_s, 3),
+        "solve_s": round(alloc.runtime_s, 3),
+        "model": alloc.model_size,
+        "components": alloc.components,
+        "projects": count(pd.Series(True, index=projects.index)),
+        "hightech": count(projects["hightech"]),
+        "major": count(projects["major"]),
+        "must_place": count(projects["must_place"]),
+        "unplaced_reasons": alloc.outcome.loc[alloc.outcome["status"] == "unplaced", "reason"]
+        .value_counts()
+        .to_dict(),
+        "land_used_ha": round(land, 4),
+        "land_used_ha_by_kind": {k: round(float(v), 4) for k, v in land_by_kind.items()},
+        "costshare": {
+            "method": result.inputs.scenario.costshare.method,
+            "cap_ratio": result.inputs.scenario.costshare.cap_ratio,
+            "shortfall": result.inputs.scenario.costshare.shortfall,
+            "base_share": round(float(shares["base_share"].sum()), 4),
+            "share": round(float(shares["share"].sum()), 4),
+            "subsidy": round(subsidy, 4),
+            "spread_burden": round(float(shares["spread_burden"].sum()), 4),
+            "deferred": round(float(shares["deferred"].sum()), 4),
+            "budget": budget,
+            "budget_used": None if not budget else round(subsidy / budget, 6),
+            "by_park": {
+                str(k): {c: round(float(v), 4) for c, v in row.items()}
+                for k, row in by_park.iterrows()
+            },
+        },
+        "kpis": kpis,
+        "targets_2025": {
+            key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}
+            for key, (label, unit, base, target) in PLAN_TARGETS.items()
+        },
+    }
+
+
+def resolved(result: RunResult) -> dict[str, Any]:
+    """The scenario as run: defaults filled in, every input file hashed."""
+    scenario = result.inputs.scenario
+    data = scenario.to_dict()
+    files: set[Path] = {scenario.file, scenario.projects, scenario.zoning}
+    if scenario.parks:
+        files.add(scenario.parks)
+    for spec in scenario.layers:
+        if spec.path is not None:
+            files.add(spec.path)
+            if spec.path.suffix.lower() == ".shp":
+                files.add(spec.path.with_suffix(".dbf"))
+    files |= {c.path for c in scenario.constraints}
+    data["inputs_sha256"] = {str(f): _sha256(f) for f in sorted(files) if f.is_file()}
+    data["landplan_version"] = __version__
+    data["run_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return data
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,43 @@
+"""``landplan run``: the stages in order, then the output folder, whole or not at all.
+
+scenario -> inputs -> eligibility -> allocation -> cost shares -> outputs
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from landplan.allocate import allocate
+from landplan.costshare import share_costs
+from landplan.eligibility import eligible_pairs
+from landplan.inputs import load_inputs
+from landplan.output import RunResult, write_folder, writers
+from landplan.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+
+def compute(scenario: Scenario, export_model: Path | None = None) -> RunResult:
+    """Run every stage in memory; nothing is written (except an asked-for model file)."""
+    start = time.perf_counter()
+    inputs = load_inputs(scenario)
+    eligibility = eligible_pairs(
+        inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
+    )
+    allocation = allocate(inputs, eligibility, export_model=export_model)
+    shares = share_costs(allocation.placed, allocation.park_avg, scenario.costshare)
+    return RunResult(
+        inputs=inputs,
+        allocation=allocation,
+        shares=shares,
+        runtime_s=time.perf_counter() - start,
+    )
+
+
+def run(scenario: Scenario, out_dir: Path, export_model: Path | None = None) -> RunResult:
+    """Compute the plan and write the output folder atomically."""
+    result = compute(scenario, export_model)
+    write_folder(out_dir, writers(result))
+    return result

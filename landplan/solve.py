@@ -1,0 +1,180 @@
+"""Solve a ``Model`` with HiGHS (in process) or CBC (PuLP's bundled binary).
+
+Both take the model's sparse matrix as it is: HiGHS through ``highspy.passModel``,
+CBC through an MPS file written in one pass. PuLP's expression layer is not used
+(at 200k variables building ``lpSum`` expressions costs more than solving; see
+``bench/bench_allocate.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from landplan.errors import SolverError
+from landplan.model import Model
+from landplan.scenario import SolverOptions
+
+log = logging.getLogger(__name__)
+
+OPTIMAL, TIME_LIMIT, INFEASIBLE = "optimal", "time_limit", "infeasible"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What a solver returned, with the same fields whatever happened.
+
+    Attributes
+    ----------
+    status
+        ``optimal`` (within the gap), ``time_limit`` (stopped with a plan) or ``infeasible``.
+    x
+        0/1 per variable (all zero when infeasible).
+    objective, bound
+        The plan's objective and the best bound the solver proved (maximisation).
+    runtime_s
+        Wall-clock seconds in the solver.
+    """
+
+    status: str
+    x: np.ndarray
+    objective: float
+    bound: float
+    runtime_s: float
+
+    @property
+    def gap(self) -> float:
+        if self.status == INFEASIBLE:
+            return float("nan")
+        return abs(self.bound - self.objective) / max(abs(self.bound), 1e-9)
+
+
+def solve(model: Model, options: SolverOptions, relax: bool = False) -> Solution:
+    """Solve ``model``; ``relax=True`` drops integrality (HiGHS only) for the LP bound."""
+    if model.n_cols == 0:
+        return Solution(OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0)
+    if options.name == "highs" or relax:
+        return _solve_highs(model, options, relax)
+    return _solve_cbc(model, options)
+
+
+def _solve_highs(model: Model, options: SolverOptions, relax: bool) -> Solution:
+    import highspy
+
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(options.time_limit))
+    h.setOptionValue("mip_rel_gap", float(options.gap))
+    h.setOptionValue("threads", int(options.threads))
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_cols
+    lp.num_row_ = model.n_rows
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = model.c.astype(float)
+    lp.col_lower_ = np.zeros(model.n_cols)
+    lp.col_upper_ = np.ones(model.n_cols)
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.where(np.isinf(model.row_lower), -inf, model.row_lower)
+    lp.row_upper_ = np.where(np.isinf(model.row_upper), inf, model.row_upper)
+    csc = model.A.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(float)
+    lp.a_matrix_.num_col_ = model.n_cols
+    lp.a_matrix_.num_row_ = model.n_rows
+    if not relax:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * model.n_cols
+    start = time.perf_counter()
+    h.passModel(lp)
+    h.run()
+    runtime = time.perf_counter() - start
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return Solution(INFEASIBLE, np.zeros(model.n_cols), float("nan"), float("nan"), runtime)
+    x = np.asarray(h.getSolution().col_value, dtype=float)
+    if len(x) != model.n_cols or info.primal_solution_status == 0:
+        raise SolverError(f"HiGHS found no plan: {h.modelStatusToString(status)}")
+    objective = float(model.c @ (x if relax else np.round(x)))
+    if relax:
+        return Solution(OPTIMAL, x, objective, objective, runtime)
+    bound = float(info.mip_dual_bound)
+    kind = OPTIMAL if status == highspy.HighsModelStatus.kOptimal else TIME_LIMIT
+    if kind == TIME_LIMIT and status != highspy.HighsModelStatus.kTimeLimit:
+        raise SolverError(f"HiGHS stopped: {h.modelStatusToString(status)}")
+    return Solution(kind, np.round(x), objective, max(bound, objective), runtime)
+
+
+def cbc_path() -> str:
+    """The CBC binary bundled with PuLP 3 (``pulp.apis.coin_api.pulp_cbc_path``)."""
+    from pulp.apis import coin_api
+
+    path = str(coin_api.pulp_cbc_path)
+    if not Path(path).exists():
+        raise SolverError(f"CBC not found at {path}; reinstall pulp>=3.3,<4 (it bundles CBC)")
+    return str(path)
+
+
+def _solve_cbc(model: Model, options: SolverOptions) -> Solution:
+    with tempfile.TemporaryDirectory(prefix="landplan-cbc-") as tmp:
+        mps = Path(tmp) / "model.mps"
+        sol = Path(tmp) / "solution.txt"
+        mps.write_text(model.to_mps(names=False), encoding="ascii")
+        command = [
+            cbc_path(),
+            str(mps),
+            "-sec",
+            f"{options.time_limit:g}",
+            "-ratio",
+            f"{options.gap:g}",
+            "-threads",
+            str(options.threads),
+            "-timeMode",
+            "elapsed",
+            "-solve",
+            "-solu",
+            str(sol),
+        ]
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        runtime = time.perf_counter() - start
+        if not sol.exists():
+            tail = " ".join(done.stdout.split()[-30:])
+            raise SolverError(f"CBC failed (exit {done.returncode}): {tail}")
+        lines = sol.read_text().splitlines()
+    head = lines[0].lower() if lines else ""
+    if "infeasible" in head:
+        return Solution(INFEASIBLE, np.zeros(model.n_cols), float("nan"), float("nan"), runtime)
+    x = np.zeros(model.n_cols)
+    for line in lines[1:]:
+        parts = line.replace("**", " ").split()
+        if len(parts) >= 3 and parts[1].startswith("x"):
+            x[int(parts[1][1:])] = round(float(parts[2]))
+    objective = float(model.c @ x)
+    if "optimal" in head:
+        kind = OPTIMAL
+    elif "stopped" in head:
+        kind = TIME_LIMIT
+    else:
+        raise SolverError(f"CBC returned: {lines[0] if lines else 'nothing'}")
+    bound = _cbc_bound(done.stdout, objective, kind)
+    return Solution(kind, x, objective, bound, runtime)
+
+
+def _cbc_bound(stdout: str, objective: float, kind: str) -> float:
+    """The proven bound from CBC's log (it minimised −c, so bounds change sign)."""
+    found = re.findall(r"best possible (-?[\d.eE+]+)", stdout)
+    lower = re.findall(r"Lower bound:\s+(-?[\d.eE+]+)", stdout)
+    if lower:
+        return max(-float(lower[-1]), objective)
+    if found:
+        return max(-float(found[-1]), objective)
+    return objective if kind == OPTIMAL else float("inf")

@@ -1,0 +1,173 @@
+"""``landplan run``: the output folder, exit codes, model export, atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import highspy
+import pandas as pd
+import pytest
+import yaml
+
+from landplan import output
+from landplan.cli import main
+from tests.conftest import DEMO, Builder, land_row, project_row
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "daxing-demo"
+    assert main(["run", str(DEMO), "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
+    names = {p.name for p in demo_out.iterdir()}
+    assert {
+        "allocation.csv",
+        "costshare.csv",
+        "allocation.gpkg",
+        "summary.json",
+        "scenario.resolved.yaml",
+    } <= names
+    allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
+    assert len(allocation) == 120 and allocation["project_id"].is_unique
+    assert set(allocation["status"]) == {"placed", "unplaced"}
+    unplaced = allocation[allocation["status"] == "unplaced"]
+    assert (unplaced["reason"] != "").all() and (unplaced["parcel_id"] == "").all()
+    summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
+    # CBC measures its ratio gap against its own reference; ours is |bound - obj| / |bound|
+    assert summary["status"] == "optimal" and summary["gap"] <= 2e-4
+    assert summary["best_bound"] >= summary["objective"]
+    assert summary["projects"]["placed"] == int((allocation["status"] == "placed").sum())
+    assert summary["costshare"]["subsidy"] <= 60_000 + 1e-6  # the demo's budget
+    assert set(summary["kpis"]) == {
+        "output_per_ha",
+        "tax_per_mu",
+        "labour_productivity",
+        "rd_intensity",
+        "hightech_share",
+    }
+    shares = pd.read_csv(demo_out / "costshare.csv")
+    assert len(shares) == summary["projects"]["placed"]
+    assert shares["share"].sum() + shares["subsidy"].sum() == pytest.approx(
+        shares["base_share"].sum(), rel=1e-9
+    )
+    layer = gpd.read_file(demo_out / "allocation.gpkg")
+    assert len(layer) == 814 and layer.crs.to_epsg() == 4548
+    assert layer["n_projects"].sum() == summary["projects"]["placed"]
+    resolved = yaml.safe_load((demo_out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    assert resolved["costshare"]["cap_ratio"] == 0.7 and resolved["solver"]["threads"] == 2
+    assert any(k.endswith("collective_land.dbf") for k in resolved["inputs_sha256"])
+
+
+def test_kpis_are_computed_from_the_placed_projects(demo_out: Path) -> None:
+    summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
+    allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
+    projects = pd.read_csv(DEMO.parent / "projects-demo.csv")
+    placed = projects[
+        projects["project_id"].isin(allocation.loc[allocation["status"] == "placed", "project_id"])
+    ]
+    land = allocation["land_ha"].replace("", 0).astype(float).sum()
+    assert summary["kpis"]["output_per_ha"] == pytest.approx(
+        placed["output"].sum() / land, rel=1e-4
+    )
+    assert summary["kpis"]["tax_per_mu"] == pytest.approx(
+        placed["tax"].sum() / (land * 15), rel=1e-4
+    )
+    ht = placed["hightech"] == "是"
+    assert summary["kpis"]["hightech_share"] == pytest.approx(
+        100 * placed.loc[ht, "output"].sum() / placed["output"].sum(), rel=1e-4
+    )
+
+
+def test_both_solvers_agree_on_the_demo(demo_out: Path, tmp_path: Path) -> None:
+    cbc = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
+    assert (
+        main(
+            [
+                "run",
+                str(DEMO),
+                "--out",
+                str(tmp_path / "h"),
+                "--solver",
+                "highs",
+                "--gap",
+                "0",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    highs = json.loads((tmp_path / "h" / "summary.json").read_text(encoding="utf-8"))
+    assert highs["solver"] == "highs"
+    # CBC stops within its 0.01% gap of the bound HiGHS proves optimal
+    assert cbc["objective"] == pytest.approx(highs["objective"], rel=1e-4)
+    assert cbc["objective"] <= highs["objective"] + 1e-6
+
+
+def test_exported_model_solves_to_the_same_objective(
+    make_scenario: Builder, tmp_path: Path
+) -> None:
+    path = make_scenario(
+        land=[land_row("L1", 0), land_row("L2", 1)],
+        projects=[
+            project_row("P1", output=500),
+            project_row("P2", output=900),
+            project_row("P3", output=700),
+        ],
+    )
+    lp = tmp_path / "model.lp"
+    assert (
+        main(["run", str(path), "--out", str(tmp_path / "o"), "--export-model", str(lp), "-q"]) == 0
+    )
+    text = lp.read_text()
+    assert "parcel_once(L1)" in text and "assign(P1)" in text
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(lp))
+    h.run()
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert h.getInfo().objective_function_value == pytest.approx(summary["objective"])
+
+
+def test_a_failed_run_leaves_the_earlier_folder_byte_identical(
+    make_scenario: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_scenario()
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    before = _hashes(out)
+
+    def broken(*args: object) -> dict[str, object]:
+        raise KeyboardInterrupt  # as if the user pressed Ctrl-C while files are written
+
+    monkeypatch.setattr(output, "summary", broken)
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 130
+    assert _hashes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+
+
+def test_bad_input_to_run_writes_nothing(
+    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = make_scenario(land=[land_row("L1", 0, dev_cost="x")])
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_infeasible_run_exits_3(
+    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = make_scenario(projects=[project_row("P1", sector="it", must_place="是")])
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 3
+    assert "must-place project P1 has no eligible parcel" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
