@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from landplan.errors import InputError, Problem
+from landplan.errors import InputError, LandplanError, Problem
 from landplan.scenario import CostShare
 
 # Conservation is checked to this many 万元 (rounding of sums of floats).
@@ -123,7 +123,7 @@ def share_costs(placed: pd.DataFrame, avg: pd.Series, params: CostShare) -> pd.D
 
     Raises
     ------
-    AssertionError
+    LandplanError
         If conservation or the cap fails: that is a bug, and the run must stop.
     """
     out = placed[["project_id", "parcel_id", "park", "hightech", "land_ha"]].copy()
@@ -196,9 +196,9 @@ def check_identity(shares: pd.DataFrame) -> None:
     sums = shares.groupby("park")[["base_share", "share", "subsidy", "deferred"]].sum()
     gap = (sums["share"] + sums["subsidy"] + sums["deferred"] - sums["base_share"]).abs()
     scale = np.maximum(sums["base_share"].abs(), 1.0)
-    assert (gap <= TOLERANCE * scale).all(), f"cost-share conservation broken: {gap.to_dict()}"
+    if not (gap <= TOLERANCE * scale).all():
+        raise LandplanError(f"bug: cost-share conservation broken by {gap.to_dict()} 万元")
     hightech = shares["hightech"].to_numpy(dtype=bool)
     over = shares["share"].to_numpy()[hightech] - shares["cap"].to_numpy()[hightech]
-    assert (over <= TOLERANCE * np.maximum(shares["cap"].to_numpy()[hightech], 1.0)).all(), (
-        "a high-tech share exceeds its cap"
-    )
+    if not (over <= TOLERANCE * np.maximum(shares["cap"].to_numpy()[hightech], 1.0)).all():
+        raise LandplanError("bug: a high-tech share exceeds its cap")

@@ -82,11 +82,17 @@ class Model:
         """Column sets that share no row: independent problems, largest first."""
         if self.n_cols == 0:
             return []
-        incidence = self.A.tocsc().astype(bool).astype(np.int8)
-        graph = (incidence.T @ incidence).tocsr()
-        n, labels = connected_components(graph, directed=False)
+        # Bipartite graph of variables and rows: O(nnz) edges, never variables².
+        coo = self.A.tocoo()
+        size = self.n_cols + self.n_rows
+        graph = sp.coo_matrix(
+            (np.ones(coo.nnz, dtype=np.int8), (coo.col, self.n_cols + coo.row)), shape=(size, size)
+        )
+        _, labels = connected_components(graph, directed=False)
+        labels = labels[: self.n_cols]
         order = np.argsort(labels, kind="stable")
-        parts = np.split(order, np.cumsum(np.bincount(labels, minlength=n))[:-1])
+        _, starts = np.unique(labels[order], return_index=True)
+        parts = np.split(order, starts[1:])
         return sorted(parts, key=len, reverse=True)
 
     def write(self, path: Path) -> None:

@@ -1,0 +1,114 @@
+"""Synthetic districts of any size, built in memory (for benchmarks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landplan.inputs import Inputs
+from landplan.projects import Tables
+from landplan.scenario import CostShare, Scenario, SolverOptions
+
+CODES = ["M1", "M2", "M3", "M4", "W1", "A35", "B29"]
+ZONING = {
+    "medicine_health": frozenset({"M1", "M4", "A35"}),
+    "next_gen_it": frozenset({"M1", "M4", "B29"}),
+    "intelligent_manufacturing": frozenset({"M1", "M2"}),
+    "hydrogen": frozenset({"M2", "M3"}),
+    "tech_services": frozenset({"B29", "A35", "M4"}),
+}
+
+
+def parcels_frame(n: int, seed: int = 1) -> gpd.GeoDataFrame:
+    """``n`` parcels on a jittered grid near Daxing in EPSG:4548: 8% factories."""
+    rng = np.random.default_rng(seed)
+    side = int(np.ceil(np.sqrt(n)))
+    i = np.arange(n)
+    x0 = 440_000 + (i % side) * 260.0
+    y0 = 4_380_000 + (i // side) * 260.0
+    w = rng.uniform(60, 240, n)
+    h = rng.uniform(60, 240, n)
+    geoms = shapely.box(x0, y0, x0 + w, y0 + h)
+    kind = np.where(
+        rng.random(n) < 0.08, "factory", np.where(rng.random(n) < 0.2, "collective", "vacant")
+    )
+    area = w * h / 10_000
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": [f"J{k:06d}" for k in i],
+            "kind": kind,
+            "zoning": rng.choice(CODES, n),
+            "park": rng.choice([f"park{k}" for k in range(8)], n),
+            "area_ha": area,
+            "dev_cost": area * rng.lognormal(np.log(2500), 0.3, n),
+            "floor_area_m2": np.where(
+                kind == "factory", area * 10_000 * rng.uniform(1.5, 3.0, n), np.nan
+            ),
+            "supply_modes": np.where(
+                kind == "collective", "equity;joint;lease", "flexible;lease;transfer"
+            ),
+            "status": np.where(rng.random(n) < 0.9, "available", "reserved"),
+            "standard_land": rng.random(n) < 0.3,
+            "available_year": rng.choice([2024.0, 2025.0, 2026.0, 2027.0], n),
+            "layer": "synthetic",
+        },
+        geometry=geoms,
+        crs="EPSG:4548",
+    )
+
+
+def projects_frame(m: int, width: float, seed: int = 2) -> pd.DataFrame:
+    """``m`` projects; ``width`` scales how wide their acceptable area ranges are."""
+    rng = np.random.default_rng(seed)
+    floor = rng.random(m) < 0.25
+    target = rng.uniform(0.5, 5.0, m)
+    output = np.where(floor, 1.0, target) * rng.lognormal(np.log(10_000), 0.4, m)
+    return pd.DataFrame(
+        {
+            "project_id": [f"P{k:05d}" for k in range(m)],
+            "name": "",
+            "sector": rng.choice(list(ZONING), m),
+            "hightech": rng.random(m) < 0.6,
+            "major": rng.random(m) < 0.1,
+            "need": np.where(floor, "floor", "land"),
+            "area_min_ha": np.where(floor, np.nan, target * (1 - width)),
+            "area_max_ha": np.where(floor, np.nan, target * (1 + width)),
+            "floor_m2": np.where(floor, rng.uniform(1_000, 8_000, m).round(-2), np.nan),
+            "investment": output * 0.9,
+            "output": output.round(),
+            "tax": (output * 0.06).round(),
+            "jobs": (output / 50).round(),
+            "rd_spend": (output * 0.03).round(),
+            "supply_modes": "",
+            "must_place": False,
+            "park": "",
+            "start_year": rng.choice([2025.0, 2026.0, 2027.0], m),
+            "locked_parcel": "",
+        }
+    )
+
+
+def inputs(
+    n_parcels: int, n_projects: int, width: float, solver: str, budget: float | None
+) -> Inputs:
+    scenario = Scenario(
+        name=f"synthetic-{n_parcels}x{n_projects}",
+        file=Path("synthetic.yaml"),
+        crs="EPSG:4548",
+        layers=(),
+        projects=Path(),
+        zoning=Path(),
+        costshare=CostShare(budget=budget),
+        solver=SolverOptions(name=solver, gap=1e-3, time_limit=600, threads=2),
+    )
+    tables = Tables(
+        projects=projects_frame(n_projects, width),
+        zoning=ZONING,
+        parks=pd.DataFrame(columns=["park", "total_dev_cost", "developable_area_ha"]),
+        sector_labels={},
+    )
+    return Inputs(scenario=scenario, parcels=parcels_frame(n_parcels), tables=tables)
