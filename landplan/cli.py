@@ -77,11 +77,24 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     sweep = add("sweep", "run the scenario for every combination of --set values")
-    sweep.add_argument("--set", action="append", default=[], metavar="KEY=V1,V2,...")
-    sweep.add_argument("--out", metavar="DIR")
-    sweep.add_argument("--workers", type=int, metavar="N")
-    sweep.add_argument("--scheduler", metavar="ADDRESS")
-    sweep.set_defaults(func=_not_yet)
+    sweep.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="a dotted scenario key and its values, e.g. costshare.cap_ratio=0.6,0.7",
+    )
+    sweep.add_argument("--out", metavar="DIR", help="output folder (default out/<name>-sweep/)")
+    sweep.add_argument("--workers", type=int, default=2, metavar="N", help="local processes")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://host:port")
+    sweep.set_defaults(func=_sweep)
+
+    compare = sub.add_parser("compare", help="what changed between two output folders")
+    compare.add_argument("out_a", metavar="OUT_A")
+    compare.add_argument("out_b", metavar="OUT_B")
+    compare.add_argument("-v", "--verbose", action="count", default=0)
+    compare.add_argument("-q", "--quiet", action="store_true")
+    compare.set_defaults(func=_compare)
     return parser
 
 
@@ -148,6 +161,25 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    print("landplan: this command is not yet available", file=sys.stderr)
-    return 1
+def _sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from landplan.scenario import load_scenario
+    from landplan.sweep import parse_sets, sweep
+
+    sets = parse_sets(args.set)
+    name = load_scenario(args.scenario).name
+    out = Path(args.out) if args.out else Path("out") / f"{name}-sweep"
+    table = sweep(Path(args.scenario), sets, out, workers=args.workers, scheduler=args.scheduler)
+    failed = int((table["status"] == "failed").sum())
+    print(f"{len(table)} points, {failed} failed -> {out}/sweep.csv, {out}/sweep.html")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from landplan.sweep import compare
+
+    compare(Path(args.out_a), Path(args.out_b))
+    return 0

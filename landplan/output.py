@@ -41,7 +41,7 @@ class RunResult:
     runtime_s: float
 
 
-def write_folder(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:
+def write_folder(out_dir: Path, writers: dict[str, Callable[[Path], object]]) -> None:
     """Write ``writers`` (file name -> writer) into ``out_dir`` atomically."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +64,7 @@ def write_folder(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> N
     log.info("wrote %s", out_dir)
 
 
-def writers(result: RunResult) -> dict[str, Callable[[Path], None]]:
+def writers(result: RunResult) -> dict[str, Callable[[Path], object]]:
     """The contract's files (maps and report are added by their own stage)."""
     return {
         "allocation.csv": lambda p: allocation_table(result).to_csv(p, index=False),

@@ -1,0 +1,329 @@
+"""``landplan sweep``: the scenario once per combination of ``--set`` values.
+
+Points run on a local process pool (one solver thread each) or on a Dask cluster.
+Inside a worker, inputs and eligibility are loaded once and reused by every point
+that does not change them. A point that fails is recorded with its reason; the
+others are kept. Writes ``sweep.csv`` and ``sweep.html`` (plots), atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from landplan.errors import InputError, LandplanError, Problem
+from landplan.scenario import Scenario, load_scenario, parse_value
+
+log = logging.getLogger(__name__)
+
+# Keys that change the parcels or the eligible pairs; every other key reuses them.
+_INPUT_KEYS = ("crs", "layers", "projects", "zoning", "parks", "constraints", "entry_standards")
+
+_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def parse_sets(items: Iterable[str]) -> dict[str, list[Any]]:
+    """``KEY=V1,V2`` strings to ``{KEY: [V1, V2]}`` with YAML-typed values."""
+    sets: dict[str, list[Any]] = {}
+    problems = []
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            problems.append(
+                Problem(
+                    "--set",
+                    f"expected KEY=V1,V2,..., got {item!r}",
+                    fix="e.g. --set costshare.cap_ratio=0.6,0.7,0.8",
+                )
+            )
+            continue
+        sets[key.strip()] = [parse_value(v.strip()) for v in values.split(",")]
+    if not sets and not problems:
+        problems.append(Problem("--set", "no values to sweep", fix="give at least one --set"))
+    if problems:
+        raise InputError(problems)
+    return sets
+
+
+def grid(sets: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Every combination, in the order the values were given."""
+    keys = list(sets)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*sets.values())]
+
+
+def _cache_key(scenario: Scenario, part: str) -> tuple[str, str]:
+    data = scenario.to_dict()
+    return part, repr({k: data.get(k) for k in _INPUT_KEYS})
+
+
+def run_point(scenario_file: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """One sweep point: a full run in memory; never raises for a point's own failure."""
+    from landplan.allocate import allocate
+    from landplan.costshare import share_costs
+    from landplan.eligibility import eligible_pairs
+    from landplan.inputs import load_inputs
+    from landplan.output import RunResult, summary
+
+    start = time.perf_counter()
+    row: dict[str, Any] = dict(overrides)
+    try:
+        scenario = load_scenario(scenario_file, {**overrides, "solver.threads": 1})
+        key = _cache_key(scenario, "inputs")
+        if key not in _CACHE:
+            _CACHE[key] = load_inputs(scenario)
+        inputs = _CACHE[key]
+        inputs = type(inputs)(scenario=scenario, parcels=inputs.parcels, tables=inputs.tables)
+        ekey = _cache_key(scenario, "eligibility")
+        if ekey not in _CACHE:
+            _CACHE[ekey] = eligible_pairs(
+                inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
+            )
+        allocation = allocate(inputs, _CACHE[ekey])
+        shares = share_costs(allocation.placed, allocation.park_avg, scenario.costshare)
+        facts = summary(RunResult(inputs, allocation, shares, time.perf_counter() - start))
+    except LandplanError as exc:
+        row.update(status="failed", reason=" ".join(str(exc).split())[:500])
+        row["runtime_s"] = round(time.perf_counter() - start, 3)
+        return row
+    cs = facts["costshare"]
+    row.update(
+        status=facts["status"],
+        reason="",
+        objective=facts["objective"],
+        gap=facts["gap"],
+        placed=facts["projects"]["placed"],
+        hightech_placed=facts["hightech"]["placed"],
+        major_placed=facts["major"]["placed"],
+        land_used_ha=facts["land_used_ha"],
+        output_per_ha=facts["kpis"]["output_per_ha"],
+        tax_per_mu=facts["kpis"]["tax_per_mu"],
+        base_share=cs["base_share"],
+        subsidy=cs["subsidy"],
+        spread_burden=cs["spread_burden"],
+        deferred=cs["deferred"],
+        budget_used=cs["budget_used"],
+        runtime_s=round(time.perf_counter() - start, 3),
+    )
+    return row
+
+
+def sweep(
+    scenario_file: Path,
+    sets: dict[str, list[Any]],
+    out_dir: Path,
+    workers: int = 2,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """Run every point and write ``sweep.csv`` and ``sweep.html`` to ``out_dir``."""
+    from landplan.output import write_folder
+
+    base = load_scenario(scenario_file)  # fail fast on a bad scenario
+    points = grid(sets)
+    for point in points:
+        load_scenario(scenario_file, point)  # and on a bad --set value, before any run
+    log.info("sweep of %d points on %s", len(points), scheduler or f"{workers} local workers")
+    start = time.perf_counter()
+    rows = (
+        _run_dask(scheduler, str(base.file), points)
+        if scheduler
+        else _run_pool(workers, str(base.file), points)
+    )
+    table = pd.DataFrame(rows)
+    wall = time.perf_counter() - start
+    log.info("sweep done in %.1f s (%d failed)", wall, int((table["status"] == "failed").sum()))
+    write_folder(
+        out_dir,
+        {
+            "sweep.csv": lambda p: table.to_csv(p, index=False),
+            "sweep.html": lambda p: p.write_text(
+                sweep_html(table, list(sets), base.name, wall), encoding="utf-8"
+            ),
+        },
+    )
+    return table
+
+
+def _failed(point: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {**point, "status": "failed", "reason": reason}
+
+
+def _run_pool(workers: int, file: str, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(run_point, file, p) for p in points]
+        for point, future in zip(points, futures, strict=True):
+            try:
+                rows.append(future.result())
+            except Exception as exc:  # a worker died or the point raised a bug
+                rows.append(_failed(point, f"worker lost or crashed: {type(exc).__name__}: {exc}"))
+    return rows
+
+
+def _run_dask(address: str, file: str, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(
+            [Problem("--scheduler", "Dask is not installed", fix="pip install 'dask[distributed]'")]
+        ) from None
+    try:
+        client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise InputError(
+            [
+                Problem(
+                    "--scheduler",
+                    f"cannot reach {address}: {exc}",
+                    fix="check the scheduler address and that it runs",
+                )
+            ]
+        ) from None
+    rows: list[dict[str, Any]] = []
+    with client:
+        futures = [client.submit(run_point, file, p, pure=False) for p in points]
+        for point, future in zip(points, futures, strict=True):
+            try:
+                rows.append(future.result())
+            except Exception as exc:
+                rows.append(_failed(point, f"worker lost or crashed: {type(exc).__name__}: {exc}"))
+    return rows
+
+
+HEADLINES = {
+    "hightech_placed": "high-tech projects placed",
+    "subsidy": "district fund subsidy (万元)",
+    "spread_burden": "extra cost borne by other land users (万元)",
+    "output_per_ha": "output per ha of the plan (万元/ha)",
+    "land_used_ha": "land used (ha)",
+    "objective": "objective",
+}
+
+
+def sweep_html(table: pd.DataFrame, keys: list[str], name: str, wall_s: float) -> str:
+    """A self-contained page: one figure per swept key, the table below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
+    ok = table[table["status"] != "failed"]
+    figures = []
+    for key in keys:
+        others = [k for k in keys if k != key]
+        fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
+        for ax, (col, label) in zip(axes.flat, HEADLINES.items(), strict=True):
+            groups: Iterable[tuple[Any, pd.DataFrame]] = (
+                ok.groupby(others, dropna=False) if others else [("", ok)]
+            )
+            for group_key, group in groups:
+                g = group.sort_values(key)
+                ax.plot(g[key], g[col], marker="o", label=_label(others, group_key))
+            ax.set_title(
+                label.replace("(万元)", "(10k yuan)").replace("万元/ha", "10k yuan/ha"), fontsize=10
+            )
+            ax.set_xlabel(key)
+            ax.grid(alpha=0.3)
+        if others:
+            axes.flat[0].legend(fontsize=8)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)
+        plt.close(fig)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        figures.append(
+            f"<h2>Outcomes against {html.escape(key)}</h2>"
+            f'<img alt="{html.escape(key)}" src="data:image/png;base64,{data}">'
+        )
+    failed = table[table["status"] == "failed"]
+    notes = (
+        f"<p>{len(failed)} of {len(table)} points failed; their reasons are in the table.</p>"
+        if len(failed)
+        else ""
+    )
+    return (
+        "<!doctype html><html lang='en'><meta charset='utf-8'>"
+        f"<title>Sweep of {html.escape(name)}</title>"
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1300px}"
+        "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px}"
+        "img{max-width:100%}</style>"
+        f"<h1>Sweep of {html.escape(name)}</h1>"
+        f"<p>{len(table)} runs over {', '.join(map(html.escape, keys))} in {wall_s:.1f} s. "
+        "Each point is a full allocation under the scenario with those values; the "
+        "plots show what the plan places, what the district fund pays and what other "
+        "land users bear as each value changes.</p>"
+        f"{notes}{''.join(figures)}<h2>All points</h2>"
+        f"{table.to_html(index=False, na_rep='', float_format=lambda v: f'{v:,.4g}')}"
+        "</html>"
+    )
+
+
+def _label(keys: list[str], values: Any) -> str:
+    values = values if isinstance(values, tuple) else (values,)
+    return ", ".join(f"{k}={v}" for k, v in zip(keys, values, strict=False))
+
+
+def compare(out_a: Path, out_b: Path, echo: Callable[[str], None] = print) -> None:
+    """Which projects moved, appeared or dropped between two runs; how totals changed."""
+    import json
+
+    def read(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+        try:
+            table = pd.read_csv(folder / "allocation.csv", keep_default_na=False, dtype=str)
+            facts = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                [
+                    Problem(
+                        str(folder),
+                        f"not a landplan output folder: {exc}",
+                        fix="give two folders written by 'landplan run'",
+                    )
+                ]
+            ) from None
+        return table.set_index("project_id"), facts
+
+    (a, fa), (b, fb) = read(out_a), read(out_b)
+    both = a.merge(b, left_index=True, right_index=True, how="outer", suffixes=("_a", "_b"))
+    both = both.fillna("")
+    moved = both[
+        (both["status_a"] == "placed")
+        & (both["status_b"] == "placed")
+        & (both["parcel_id_a"] != both["parcel_id_b"])
+    ]
+    appeared = both[(both["status_a"] != "placed") & (both["status_b"] == "placed")]
+    dropped = both[(both["status_a"] == "placed") & (both["status_b"] != "placed")]
+    echo(f"A: {out_a}\nB: {out_b}")
+    echo(f"moved {len(moved)}, appeared {len(appeared)}, dropped {len(dropped)}")
+    for pid, r in moved.iterrows():
+        echo(f"  moved    {pid}: {r['parcel_id_a']} -> {r['parcel_id_b']}")
+    for pid, r in appeared.iterrows():
+        echo(f"  appeared {pid}: on {r['parcel_id_b']}")
+    for pid, r in dropped.iterrows():
+        echo(f"  dropped  {pid}: was on {r['parcel_id_a']}, now {r['reason_b'] or 'not in B'}")
+    rows = [
+        ("objective", fa["objective"], fb["objective"]),
+        ("projects placed", fa["projects"]["placed"], fb["projects"]["placed"]),
+        ("high-tech placed", fa["hightech"]["placed"], fb["hightech"]["placed"]),
+        ("land used (ha)", fa["land_used_ha"], fb["land_used_ha"]),
+        ("subsidy (万元)", fa["costshare"]["subsidy"], fb["costshare"]["subsidy"]),
+        (
+            "spread burden (万元)",
+            fa["costshare"]["spread_burden"],
+            fb["costshare"]["spread_burden"],
+        ),
+        ("output per ha", fa["kpis"]["output_per_ha"], fb["kpis"]["output_per_ha"]),
+    ]
+    echo("totals:                         A              B          B - A")
+    for label, va, vb in rows:
+        diff = (vb or 0) - (va or 0)
+        echo(f"  {label:<24} {va or 0:>14,.1f} {vb or 0:>14,.1f} {diff:>+14,.1f}")

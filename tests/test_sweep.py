@@ -1,0 +1,134 @@
+"""Sweeps on a process pool and on a real Dask cluster; comparing two runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from landplan.cli import main
+from landplan.errors import InputError
+from landplan.sweep import grid, parse_sets, sweep
+from tests.conftest import DEMO, Builder, land_row, project_row
+
+
+def test_parse_sets_and_grid() -> None:
+    sets = parse_sets(["costshare.cap_ratio=0.6,0.7", "costshare.budget=null,100"])
+    assert sets == {"costshare.cap_ratio": [0.6, 0.7], "costshare.budget": [None, 100]}
+    assert len(grid(sets)) == 4
+    with pytest.raises(InputError, match="expected KEY=V1,V2"):
+        parse_sets(["cap_ratio"])
+
+
+def _budget_scenario(make_scenario: Builder) -> Path:
+    # One must-place high-tech project needing 300 万元 of subsidy (1 ha at 1,000 万元/ha, cap 0.7)
+    return make_scenario(
+        land=[land_row("L1", 0), land_row("L2", 1)],
+        projects=[project_row("P1", hightech="true", must_place="true"), project_row("P2")],
+    )
+
+
+def test_a_failing_point_does_not_sink_the_sweep(make_scenario: Builder, tmp_path: Path) -> None:
+    path = _budget_scenario(make_scenario)
+    table = sweep(path, {"costshare.budget": [100, 1000]}, tmp_path / "sw", workers=2)
+    by_budget = table.set_index("costshare.budget")
+    assert by_budget.loc[100, "status"] == "failed"
+    assert "needs at least 300 万元 of subsidy" in by_budget.loc[100, "reason"]
+    assert by_budget.loc[1000, "status"] == "optimal"
+    assert by_budget.loc[1000, "subsidy"] == pytest.approx(300)
+    assert by_budget.loc[1000, "placed"] == 2
+    written = pd.read_csv(tmp_path / "sw" / "sweep.csv")
+    assert len(written) == 2
+    page = (tmp_path / "sw" / "sweep.html").read_text(encoding="utf-8")
+    assert "1 of 2 points failed" in page and "data:image/png;base64," in page
+
+
+def test_bad_set_key_is_an_input_error_before_any_run(
+    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _budget_scenario(make_scenario)
+    code = main(
+        ["sweep", str(path), "--set", "costshare.cap_ratio=0.5,1.5", "--out", str(tmp_path / "o")]
+    )
+    assert code == 2
+    assert "costshare.cap_ratio must be in (0, 1], got 1.5" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_demo_sweep_of_the_cap_moves_the_subsidy(tmp_path: Path) -> None:
+    table = sweep(
+        DEMO,
+        {"costshare.cap_ratio": [0.6, 1.0], "costshare.budget": [None]},
+        tmp_path / "sw",
+        workers=2,
+    )
+    by_cap = table.set_index("costshare.cap_ratio")
+    assert (table["status"] == "optimal").all()
+    # no budget: the same plan both times; the fund pays (1 - cap) of the high-tech base share
+    assert by_cap.loc[1.0, "subsidy"] == 0
+    assert by_cap.loc[0.6, "subsidy"] > 0
+    assert by_cap.loc[0.6, "hightech_placed"] == by_cap.loc[1.0, "hightech_placed"]
+
+
+@pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning", "ignore::ResourceWarning", "ignore::UserWarning"
+)
+def test_sweep_on_a_real_dask_scheduler(make_scenario: Builder, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    path = _budget_scenario(make_scenario)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        table = sweep(
+            path,
+            {"costshare.budget": [100, 1000]},
+            tmp_path / "sw",
+            scheduler=cluster.scheduler_address,
+        )
+    assert table.set_index("costshare.budget")["status"].to_dict() == {
+        100: "failed",
+        1000: "optimal",
+    }
+
+
+def test_unreachable_scheduler_is_a_clear_error(
+    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _budget_scenario(make_scenario)
+    code = main(
+        [
+            "sweep",
+            str(path),
+            "--set",
+            "costshare.budget=1000",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert code == 2
+    assert "cannot reach tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_compare_two_runs(
+    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _budget_scenario(make_scenario)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", str(path), "--out", str(a), "-q"]) == 0
+    capsys.readouterr()
+    # B: one parcel fewer, so P2 is outcompeted by the must-place P1
+    path_b = make_scenario(
+        land=[land_row("L1", 0)],
+        projects=[project_row("P1", hightech="true", must_place="true"), project_row("P2")],
+    )
+    assert main(["run", str(path_b), "--out", str(b), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "dropped 1" in out and "dropped  P2: was on L" in out and "outcompeted" in out
+    assert "projects placed" in out and "-1.0" in out
