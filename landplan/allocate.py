@@ -21,6 +21,7 @@ from landplan.eligibility import Eligibility
 from landplan.errors import InfeasibleError
 from landplan.inputs import Inputs
 from landplan.model import Model, build_model
+from landplan.scenario import SolverOptions
 from landplan.solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
 
 log = logging.getLogger(__name__)
@@ -146,11 +147,8 @@ def allocate(
     )
 
 
-def solve_split(model: Model, options: object) -> tuple[Solution, int]:
+def solve_split(model: Model, options: SolverOptions) -> tuple[Solution, int]:
     """Solve the model's independent parts separately and add the results up."""
-    from landplan.scenario import SolverOptions
-
-    assert isinstance(options, SolverOptions)
     parts = model.components()
     big = [p for p in parts if len(p) >= SMALL_COMPONENT]
     small = [p for p in parts if len(p) < SMALL_COMPONENT]
