@@ -7,25 +7,36 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from landplan.allocate import allocate
 from landplan.costshare import share_costs
-from landplan.eligibility import eligible_pairs
-from landplan.inputs import load_inputs
+from landplan.eligibility import Eligibility, eligible_pairs
+from landplan.inputs import Inputs, load_inputs
 from landplan.output import RunResult, write_folder, writers
 from landplan.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
 
-def compute(scenario: Scenario, export_model: Path | None = None) -> RunResult:
-    """Run every stage in memory; nothing is written (except an asked-for model file)."""
+def compute(
+    scenario: Scenario,
+    export_model: Path | None = None,
+    inputs: Inputs | None = None,
+    eligibility: Eligibility | None = None,
+) -> RunResult:
+    """Run every stage in memory; nothing is written (except an asked-for model file).
+
+    ``inputs`` and ``eligibility`` may be given when they are known not to change
+    (a sweep over cost-share keys); ``inputs.scenario`` is replaced by ``scenario``.
+    """
     start = time.perf_counter()
-    inputs = load_inputs(scenario)
-    eligibility = eligible_pairs(
-        inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
-    )
+    inputs = load_inputs(scenario) if inputs is None else replace(inputs, scenario=scenario)
+    if eligibility is None:
+        eligibility = eligible_pairs(
+            inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
+        )
     allocation = allocate(inputs, eligibility, export_model=export_model)
     shares = share_costs(allocation.placed, allocation.park_avg, scenario.costshare)
     return RunResult(

@@ -68,11 +68,10 @@ def _cache_key(scenario: Scenario, part: str) -> tuple[str, str]:
 
 def run_point(scenario_file: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """One sweep point: a full run in memory; never raises for a point's own failure."""
-    from landplan.allocate import allocate
-    from landplan.costshare import share_costs
     from landplan.eligibility import eligible_pairs
     from landplan.inputs import load_inputs
-    from landplan.output import RunResult, summary
+    from landplan.output import summary
+    from landplan.run import compute
 
     start = time.perf_counter()
     row: dict[str, Any] = dict(overrides)
@@ -82,15 +81,12 @@ def run_point(scenario_file: str, overrides: dict[str, Any]) -> dict[str, Any]:
         if key not in _CACHE:
             _CACHE[key] = load_inputs(scenario)
         inputs = _CACHE[key]
-        inputs = type(inputs)(scenario=scenario, parcels=inputs.parcels, tables=inputs.tables)
         ekey = _cache_key(scenario, "eligibility")
         if ekey not in _CACHE:
             _CACHE[ekey] = eligible_pairs(
                 inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
             )
-        allocation = allocate(inputs, _CACHE[ekey])
-        shares = share_costs(allocation.placed, allocation.park_avg, scenario.costshare)
-        facts = summary(RunResult(inputs, allocation, shares, time.perf_counter() - start))
+        facts = summary(compute(scenario, inputs=inputs, eligibility=_CACHE[ekey]))
     except LandplanError as exc:
         row.update(status="failed", reason=" ".join(str(exc).split())[:500])
         row["runtime_s"] = round(time.perf_counter() - start, 3)
