@@ -47,7 +47,7 @@ def one(case: str, solver: str) -> dict[str, object]:
     elig = eligible_pairs(inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario)
     t_elig = time.perf_counter() - t
     t = time.perf_counter()
-    pairs, _ = pair_attributes(inputs, elig)
+    pairs, _, _ = pair_attributes(inputs, elig)
     model = build_model(
         pairs,
         inputs.parcels,
@@ -101,7 +101,7 @@ def pulp_build(case: str) -> dict[str, object]:
     elig = eligible_pairs(
         inputs.parcels, inputs.tables.projects, inputs.tables.zoning, inputs.scenario
     )
-    pairs, _ = pair_attributes(inputs, elig)
+    pairs, _, _ = pair_attributes(inputs, elig)
     t = time.perf_counter()
     model = build_model(
         pairs,

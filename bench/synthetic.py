@@ -48,6 +48,7 @@ def parcels_frame(n: int, seed: int = 1) -> gpd.GeoDataFrame:
             "floor_area_m2": np.where(
                 kind == "factory", area * 10_000 * rng.uniform(1.5, 3.0, n), np.nan
             ),
+            "far": np.nan,
             "supply_modes": np.where(
                 kind == "collective", "equity;joint;lease", "flexible;lease;transfer"
             ),

@@ -102,6 +102,10 @@ PARKS = (
     ),
 )
 
+# Permitted plot ratio (容积率) of vacant plots by zoning; parks that charge by
+# building volume (costshare method ``floor``) spread their cost over this space.
+FAR_BY_ZONING = {"M1": 1.6, "M2": 1.3, "M3": 1.0, "M4": 2.5, "B29": 3.0, "A35": 2.0, "W1": 1.2}
+
 SECTORS = {
     # sector: (label_zh, allowed zoning, share of projects, share needing floor space)
     "medicine_health": ("医药健康", "M1;M4;A35", 0.24, 0.30),
@@ -348,6 +352,7 @@ def _vacant(
         "park": park.name,
         "acquisition": "已征未建" if acquired else "未征",
         "dev_cost": round(cost * (1.0 if acquired else 1.25) * (1.1 if standard else 1.0), 1),
+        "far": FAR_BY_ZONING[zoning],
         "supply_modes": str(modes),
         "status": str(rng.choice(["available"] * 11 + ["reserved"])),
         "standard_land": bool(standard),
@@ -406,17 +411,26 @@ def write_tables(rng: np.random.Generator, layers: dict[str, gpd.GeoDataFrame]) 
             for f in (layers["standard_factories"], layers["vacant_plots"])
         ]
         col = layers["collective_land"]
-        parts.append(col[col["所属园区"] == park.name].rename(columns={"开发成本": "dev_cost"}))
+        parts.append(
+            col[col["所属园区"] == park.name].rename(
+                columns={"开发成本": "dev_cost", "用地性质": "zoning"}
+            )
+        )
         area = sum(float(p.area.sum()) for p in parts) / 10_000
         # Park totals: the parcels' area; the cost adds 5% for roads and green space.
         developable = round(area, 2)
         total = round(developable * park.cost * 1.05, 0)
+        # Permitted floor space: factories as built, land by its zoning's plot ratio.
+        floor = float(parts[0]["floor_area_m2"].sum()) + sum(
+            float((p.area * p["zoning"].map(FAR_BY_ZONING)).sum()) for p in parts[1:]
+        )
         parks.append(
             {
                 "park": park.name,
                 "name_en": park.name_en,
                 "total_dev_cost": total,
                 "developable_area_ha": developable,
+                "floor_area_m2": round(floor, 0),
             }
         )
     pd.DataFrame(parks).to_csv(SCENARIOS / "parks.csv", index=False)

@@ -15,12 +15,18 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from landplan.constants import LAND_KINDS
-from landplan.costshare import pair_subsidy, park_average_cost, require_costs
+from landplan.constants import LAND_KINDS, M2_PER_HA
+from landplan.costshare import (
+    pair_subsidy,
+    park_average_cost,
+    park_floor_rate,
+    require_costs,
+    spread_terms,
+)
 from landplan.eligibility import Eligibility
 from landplan.errors import InfeasibleError
 from landplan.inputs import Inputs
-from landplan.model import Model, build_model
+from landplan.model import Model, SpreadTerms, build_model
 from landplan.scenario import SolverOptions
 from landplan.solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
 
@@ -50,6 +56,8 @@ class Allocation:
         subsidy, value`` (what the model saw).
     park_avg
         Park average land cost, 万元/ha.
+    floor_rate
+        Park cost per m² of permitted floor space, 万元/m² (method ``floor``), else None.
     """
 
     status: str
@@ -64,29 +72,51 @@ class Allocation:
     outcome: pd.DataFrame
     pairs: pd.DataFrame
     park_avg: pd.Series
+    floor_rate: pd.Series | None
 
 
-def pair_attributes(inputs: Inputs, eligibility: Eligibility) -> tuple[pd.DataFrame, pd.Series]:
-    """The pair table with what the cost-share rule and the model need."""
+def pair_attributes(
+    inputs: Inputs, eligibility: Eligibility
+) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
+    """The pair table with what the cost-share rule and the model need.
+
+    Returns the pairs, the park average cost and (method ``floor``) the park
+    floor rate.
+    """
     parcels, projects = inputs.parcels, inputs.tables.projects
+    params = inputs.scenario.costshare
     pairs = eligibility.pairs.copy()
     j, p = pairs["parcel"].to_numpy(), pairs["project"].to_numpy()
     pairs["park"] = parcels["park"].to_numpy()[j]
     pairs["hightech"] = projects["hightech"].to_numpy()[p]
     pairs["parcel_area_ha"] = parcels["area_ha"].to_numpy()[j]
     pairs["parcel_dev_cost"] = parcels["dev_cost"].to_numpy(dtype=float)[j]
+    # Permitted floor space a pair takes: a tenant's floor_m2; a land project's
+    # parcel area × its plot ratio (NaN where the parcel gives none).
+    is_floor = projects["need"].to_numpy()[p] == "floor"
+    land_floor = (
+        pairs["parcel_area_ha"].to_numpy() * M2_PER_HA * parcels["far"].to_numpy(dtype=float)[j]
+    )
+    pairs["floor_used_m2"] = np.where(
+        is_floor, projects["floor_m2"].to_numpy(dtype=float)[p], land_floor
+    )
     avg = park_average_cost(parcels, inputs.tables.parks)
-    require_costs(avg, set(pairs["park"]), str(inputs.scenario.file))
-    pairs["subsidy"] = pair_subsidy(pairs, avg, inputs.scenario.costshare)
-    return pairs, avg
+    rate = park_floor_rate(inputs.tables.parks) if params.method == "floor" else None
+    require_costs(avg, set(pairs["park"]), str(inputs.scenario.file), rate)
+    pairs["subsidy"] = pair_subsidy(pairs, avg, params, rate)
+    return pairs, avg, rate
 
 
 def allocate(
     inputs: Inputs,
     eligibility: Eligibility,
     export_model: Path | None = None,
+    start: set[tuple[str, str]] | None = None,
 ) -> Allocation:
     """The best plan under the scenario's rules (CONTRACT, "Allocation").
+
+    ``start`` is a plan to start the solver from, as ``(project_id, parcel_id)``
+    pairs (e.g. the previous sweep point's); pairs no longer eligible are dropped.
 
     Raises
     ------
@@ -96,8 +126,12 @@ def allocate(
     """
     scenario = inputs.scenario
     parcels, projects = inputs.parcels, inputs.tables.projects
-    pairs, avg = pair_attributes(inputs, eligibility)
+    pairs, avg, rate = pair_attributes(inputs, eligibility)
     precheck(inputs, eligibility, pairs)
+    spread = None
+    if scenario.costshare.shortfall == "spread":
+        shortfall, ceiling = spread_terms(pairs, avg, scenario.costshare, rate)
+        spread = SpreadTerms(pairs["park"].to_numpy(), shortfall, ceiling)
     model = build_model(
         pairs,
         parcels,
@@ -105,20 +139,30 @@ def allocate(
         pairs["subsidy"].to_numpy(),
         scenario.objective,
         scenario.costshare.budget,
+        spread,
     )
-    pairs["value"] = model.c
+    pairs["value"] = model.c[: len(pairs)]
     log.info("model: %s", model.describe())
     if export_model is not None:
         model.write(export_model)
         log.info("model written to %s", export_model)
-    solution, n_parts = solve_split(model, scenario.solver)
+    x0 = None
+    if start is not None:
+        keys = zip(pairs["project_id"], pairs["parcel_id"], strict=True)
+        x0 = np.concatenate(
+            [
+                np.fromiter((key in start for key in keys), dtype=float, count=len(pairs)),
+                np.zeros(model.n_cols - len(pairs)),
+            ]
+        )
+    solution, n_parts = solve_split(model, scenario.solver, x0)
     if solution.status == INFEASIBLE:
         raise InfeasibleError(
             "the solver proved that no plan places every must-place project within the "
             "floor space, parcel and budget limits; run 'landplan validate' and check "
             "must_place, locked_parcel and costshare.budget"
         )
-    chosen = solution.x > 0.5
+    chosen = solution.x[: len(pairs)] > 0.5
     placed = pairs[chosen].reset_index(drop=True)
     outcome = explain(inputs, eligibility, pairs, chosen, solution)
     log.info(
@@ -144,11 +188,17 @@ def allocate(
         outcome=outcome,
         pairs=pairs,
         park_avg=avg,
+        floor_rate=rate,
     )
 
 
-def solve_split(model: Model, options: SolverOptions) -> tuple[Solution, int]:
-    """Solve the model's independent parts separately and add the results up."""
+def solve_split(
+    model: Model, options: SolverOptions, start: np.ndarray | None = None
+) -> tuple[Solution, int]:
+    """Solve the model's independent parts separately and add the results up.
+
+    ``start``, a plan per column, is split with the model and passed to each part.
+    """
     parts = model.components()
     big = [p for p in parts if len(p) >= SMALL_COMPONENT]
     small = [p for p in parts if len(p) < SMALL_COMPONENT]
@@ -161,7 +211,11 @@ def solve_split(model: Model, options: SolverOptions) -> tuple[Solution, int]:
         left = max(deadline - time.perf_counter(), 1.0)
         if len(batches) > 1:
             log.info("solving part %d of %d (%s variables)", k + 1, len(batches), f"{len(cols):,}")
-        result = solve(model.subset(cols), replace(options, time_limit=left))
+        result = solve(
+            model.subset(cols),
+            replace(options, time_limit=left),
+            start=None if start is None else start[cols],
+        )
         if result.status == INFEASIBLE:
             return result, len(parts)
         if result.status == TIME_LIMIT:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from landplan import __version__
-from landplan.errors import InputError, LandplanError
+from landplan.errors import InputError, LandplanError, Problem
 
 log = logging.getLogger("landplan")
 
@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--gap", type=float, metavar="G", help="relative MIP gap, e.g. 0.001")
     run.add_argument("--threads", type=int, metavar="N", help="solver threads")
     run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a dotted scenario key, e.g. costshare.method=floor (repeatable)",
+    )
+    run.add_argument(
         "--export-model",
         metavar="FILE",
         help="also write the model (.lp or .mps, names as in the model)",
@@ -87,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", metavar="DIR", help="output folder (default out/<name>-sweep/)")
     sweep.add_argument("--workers", type=int, default=2, metavar="N", help="local processes")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://host:port")
+    sweep.add_argument("--solver", choices=("cbc", "highs"), help="override solver.name")
+    sweep.add_argument(
+        "--time-limit", type=float, metavar="S", help="solver time limit per point, s"
+    )
+    sweep.add_argument("--gap", type=float, metavar="G", help="relative MIP gap per point")
     sweep.set_defaults(func=_sweep)
 
     compare = sub.add_parser("compare", help="what changed between two output folders")
@@ -134,8 +146,23 @@ def _run(args: argparse.Namespace) -> int:
 
     from landplan.run import run
     from landplan.scenario import load_scenario
+    from landplan.sweep import parse_sets
 
-    overrides = {
+    overrides: dict[str, object] = {}
+    if args.set:
+        for key, values in parse_sets(args.set).items():
+            if len(values) != 1:
+                raise InputError(
+                    [
+                        Problem(
+                            "--set",
+                            f"{key} has {len(values)} values; run takes one",
+                            fix="use 'landplan sweep' to run several values",
+                        )
+                    ]
+                )
+            overrides[key] = values[0]
+    overrides |= {
         key: value
         for key, value in {
             "solver.name": args.solver,
@@ -170,9 +197,29 @@ def _sweep(args: argparse.Namespace) -> int:
     sets = parse_sets(args.set)
     name = load_scenario(args.scenario).name
     out = Path(args.out) if args.out else Path("out") / f"{name}-sweep"
-    table = sweep(Path(args.scenario), sets, out, workers=args.workers, scheduler=args.scheduler)
+    fixed = {
+        key: value
+        for key, value in {
+            "solver.name": args.solver,
+            "solver.time_limit": args.time_limit,
+            "solver.gap": args.gap,
+        }.items()
+        if value is not None
+    }
+    table = sweep(
+        Path(args.scenario),
+        sets,
+        out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        fixed=fixed,
+    )
     failed = int((table["status"] == "failed").sum())
-    print(f"{len(table)} points, {failed} failed -> {out}/sweep.csv, {out}/sweep.html")
+    stopped = int((table["status"] == "time_limit").sum())
+    print(
+        f"{len(table)} points, {failed} failed, {stopped} stopped at the time limit "
+        f"-> {out}/sweep.csv, {out}/sweep.html"
+    )
     return 0
 
 

@@ -57,32 +57,68 @@ def park_average_cost(parcels: pd.DataFrame, parks: pd.DataFrame) -> pd.Series:
     return avg
 
 
-def require_costs(avg: pd.Series, parks_used: set[str], source: str) -> None:
-    """Stop when a park that hosts a pair has no average cost."""
-    missing = sorted(p for p in parks_used if not np.isfinite(avg.get(p, np.nan)))
-    if missing:
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"park {p!r} has no average land cost",
-                    row=p,
-                    field="dev_cost",
-                    fix="give dev_cost on its parcels or a row in parks.csv",
-                )
-                for p in missing
-            ]
+def park_floor_rate(parks: pd.DataFrame) -> pd.Series:
+    """Each park's cost per m² of permitted floor space, 万元/m² (method ``floor``).
+
+    ``total_dev_cost / floor_area_m2`` from ``parks.csv``; parks without
+    ``floor_area_m2`` are NaN.
+    """
+    if not len(parks):
+        return pd.Series(dtype=float, name="floor_rate")
+    table = parks.set_index("park")
+    rate = table["total_dev_cost"].astype(float) / table["floor_area_m2"].astype(float)
+    rate.index.name = "park"
+    return rate.rename("floor_rate")
+
+
+def require_costs(
+    avg: pd.Series,
+    parks_used: set[str],
+    source: str,
+    floor_rate: pd.Series | None = None,
+) -> None:
+    """Stop when a park that hosts a pair has no average cost (or floor rate, if asked)."""
+    problems = [
+        Problem(
+            source,
+            f"park {p!r} has no average land cost",
+            row=p,
+            field="dev_cost",
+            fix="give dev_cost on its parcels or a row in parks.csv",
         )
+        for p in sorted(parks_used)
+        if not np.isfinite(avg.get(p, np.nan))
+    ]
+    if floor_rate is not None:
+        problems += [
+            Problem(
+                source,
+                f"costshare.method is floor but park {p!r} has no permitted floor space",
+                row=p,
+                field="floor_area_m2",
+                fix="give floor_area_m2 (permitted floor space, m²) for it in parks.csv, "
+                "or use method area",
+            )
+            for p in sorted(parks_used)
+            if not np.isfinite(floor_rate.get(p, np.nan))
+        ]
+    if problems:
+        raise InputError(problems)
 
 
 def base_and_cap(
-    pairs: pd.DataFrame, avg: pd.Series, params: CostShare
+    pairs: pd.DataFrame,
+    avg: pd.Series,
+    params: CostShare,
+    floor_rate: pd.Series | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Base share and cap of each pair, 万元.
 
     ``pairs`` needs ``park``, ``hightech``, ``land_ha`` (the land the pair uses),
-    ``parcel_area_ha`` and ``parcel_dev_cost`` (NaN where unknown). The cap is
-    infinite for pairs that are not high-tech.
+    ``parcel_area_ha`` and ``parcel_dev_cost`` (NaN where unknown); method ``floor``
+    also needs ``floor_used_m2`` (the permitted floor space the pair takes, NaN
+    where unknown) and ``floor_rate`` (万元/m² by park). The cap is always on land:
+    ``cap_ratio × avg × land``, and infinite for pairs that are not high-tech.
     """
     park_avg = pairs["park"].map(avg).to_numpy(dtype=float)
     land = pairs["land_ha"].to_numpy(dtype=float)
@@ -91,24 +127,72 @@ def base_and_cap(
         dev = pairs["parcel_dev_cost"].to_numpy(dtype=float)
         own = dev * land / pairs["parcel_area_ha"].to_numpy(dtype=float)
         base = np.where(np.isnan(dev), base, own)
+    elif params.method == "floor":
+        if floor_rate is None:
+            raise LandplanError("bug: method floor needs the parks' floor rates")
+        rate = pairs["park"].map(floor_rate).to_numpy(dtype=float)
+        used = pairs["floor_used_m2"].to_numpy(dtype=float)
+        base = np.where(np.isnan(used), base, rate * used)
     cap = np.where(
         pairs["hightech"].to_numpy(dtype=bool), params.cap_ratio * park_avg * land, np.inf
     )
     return base, cap
 
 
-def pair_subsidy(pairs: pd.DataFrame, avg: pd.Series, params: CostShare) -> np.ndarray:
+def pair_subsidy(
+    pairs: pd.DataFrame,
+    avg: pd.Series,
+    params: CostShare,
+    floor_rate: pd.Series | None = None,
+) -> np.ndarray:
     """What the district fund would pay if this pair were placed, 万元.
 
     Exact for ``shortfall: subsidy``. For ``spread`` and ``deferred`` the fund pays
     nothing up front, so the model sees no subsidy.
     """
-    base, cap = base_and_cap(pairs, avg, params)
+    base, cap = base_and_cap(pairs, avg, params, floor_rate)
     shortfall = np.maximum(base - cap, 0.0)
     return shortfall if params.shortfall == "subsidy" else np.zeros_like(shortfall)
 
 
-def share_costs(placed: pd.DataFrame, avg: pd.Series, params: CostShare) -> pd.DataFrame:
+def spread_terms(
+    pairs: pd.DataFrame,
+    avg: pd.Series,
+    params: CostShare,
+    floor_rate: pd.Series | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: the shortfall it causes and what it could bear (``shortfall: spread``).
+
+    A bearer is a non-high-tech pair with a positive base share. It can bear up
+    to ``spread_max_ratio × avg × land``; with no ceiling, up to the largest
+    shortfall its park could have (Σ over projects of their largest shortfall
+    there), which in the model means "the fund pays nothing while any bearer is
+    placed", as ``share_costs`` does.
+    """
+    base, cap = base_and_cap(pairs, avg, params, floor_rate)
+    shortfall = np.maximum(base - cap, 0.0)
+    bearer = ~pairs["hightech"].to_numpy(dtype=bool) & (base > 0)
+    if params.spread_max_ratio is not None:
+        room = params.spread_max_ratio * pairs["park"].map(avg).to_numpy(dtype=float)
+        ceiling = room * pairs["land_ha"].to_numpy(dtype=float)
+    else:
+        worst = (
+            pd.DataFrame({"park": pairs["park"], "p": pairs["project"], "s": shortfall})
+            .groupby(["park", "p"])["s"]
+            .max()
+            .groupby(level="park")
+            .sum()
+        )
+        ceiling = pairs["park"].map(worst).to_numpy(dtype=float)
+    return shortfall, np.where(bearer, ceiling, 0.0)
+
+
+def share_costs(
+    placed: pd.DataFrame,
+    avg: pd.Series,
+    params: CostShare,
+    floor_rate: pd.Series | None = None,
+) -> pd.DataFrame:
     """Cost shares of the placed pairs (one row each, ``SHARE_COLUMNS``).
 
     Parameters
@@ -120,6 +204,8 @@ def share_costs(placed: pd.DataFrame, avg: pd.Series, params: CostShare) -> pd.D
         Park average land cost, 万元/ha (``park_average_cost``).
     params
         Method, cap ratio, shortfall bearer, spread ceiling.
+    floor_rate
+        Park cost per m² of permitted floor space, 万元/m² (method ``floor`` only).
 
     Raises
     ------
@@ -128,7 +214,7 @@ def share_costs(placed: pd.DataFrame, avg: pd.Series, params: CostShare) -> pd.D
     """
     out = placed[["project_id", "parcel_id", "park", "hightech", "land_ha"]].copy()
     out["park_avg_cost"] = placed["park"].map(avg).to_numpy(dtype=float)
-    base, cap = base_and_cap(placed, avg, params)
+    base, cap = base_and_cap(placed, avg, params, floor_rate)
     shortfall = np.maximum(base - cap, 0.0)
     share = base - shortfall
     subsidy = np.zeros(len(out))

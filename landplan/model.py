@@ -6,6 +6,13 @@ One binary per eligible pair. Rows, each with a stable name:
 (a factory's tenants fit its floor space), ``budget`` (total subsidy ≤ budget).
 The objective (maximised) is each pair's value: the project's weighted output,
 tax, jobs, high-tech and major bonuses, less the weighted subsidy the pair needs.
+
+With ``shortfall: spread`` the fund pays only what the park's other users cannot
+bear. Water-filling gives every bearer up to its ceiling before the fund pays, so
+park k's fund payment is exactly ``max(0, S_k − C_k)``: S_k the placed high-tech
+shortfall, C_k the placed bearers' ceilings. One continuous column ``fund[k] ≥ 0``
+per park with row ``spread[k]: S_k − C_k − fund[k] ≤ 0`` models it; ``fund[k]``
+enters the objective and the budget row.
 """
 
 from __future__ import annotations
@@ -38,7 +45,11 @@ class Model:
     row_names, col_names
         Stable names: ``assign[P-001]``, ``x[P-001,V-BIO-003]``.
     project, parcel
-        Row positions (in the project and parcel tables) of each variable's pair.
+        Row positions (in the project and parcel tables) of each variable's pair;
+        −1 for continuous columns.
+    integer
+        True for binary (pair) columns, False for continuous ``fund[k]`` columns.
+        Pair columns come first, in the pair table's order.
     """
 
     c: np.ndarray
@@ -49,10 +60,15 @@ class Model:
     col_names: np.ndarray
     project: np.ndarray
     parcel: np.ndarray
+    integer: np.ndarray
 
     @property
     def n_cols(self) -> int:
         return len(self.c)
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.integer.sum())
 
     @property
     def n_rows(self) -> int:
@@ -61,7 +77,12 @@ class Model:
     def describe(self) -> str:
         kinds = pd.Series([n.split("[")[0] for n in self.row_names]).value_counts()
         rows = ", ".join(f"{k} {v:,}" for k, v in kinds.items())
-        return f"{self.n_cols:,} binaries, {self.n_rows:,} rows ({rows}), {self.A.nnz:,} nonzeros"
+        continuous = self.n_cols - self.n_pairs
+        extra = f" and {continuous} continuous" if continuous else ""
+        return (
+            f"{self.n_pairs:,} binaries{extra}, {self.n_rows:,} rows ({rows}), "
+            f"{self.A.nnz:,} nonzeros"
+        )
 
     def subset(self, cols: np.ndarray) -> Model:
         """The model restricted to ``cols`` and the rows that touch them."""
@@ -76,6 +97,7 @@ class Model:
             col_names=self.col_names[cols],
             project=self.project[cols],
             parcel=self.parcel[cols],
+            integer=self.integer[cols],
         )
 
     def components(self) -> list[np.ndarray]:
@@ -115,14 +137,18 @@ class Model:
             sense = "E" if lo == hi else ("L" if np.isinf(lo) else ("G" if np.isinf(hi) else "L"))
             out.append(f" {sense} {name}")
         out.append("COLUMNS")
-        out.append(" MARKER 'MARKER' 'INTORG'")
         csc = self.A.tocsc()
+        in_int = False
         for k, col in enumerate(cols):
+            if bool(self.integer[k]) != in_int:
+                in_int = not in_int
+                out.append(f" MARKER 'MARKER' '{'INTORG' if in_int else 'INTEND'}'")
             out.append(f" {col} obj {-self.c[k]:.12g}")
             start, end = csc.indptr[k], csc.indptr[k + 1]
             for r, v in zip(csc.indices[start:end], csc.data[start:end], strict=True):
                 out.append(f" {col} {rows[r]} {v:.12g}")
-        out.append(" MARKER 'MARKER' 'INTEND'")
+        if in_int:
+            out.append(" MARKER 'MARKER' 'INTEND'")
         out.append("RHS")
         ranges = []
         for name, lo, hi in zip(rows, self.row_lower, self.row_upper, strict=True):
@@ -135,7 +161,8 @@ class Model:
         if ranges:
             out += ["RANGES", *ranges]
         out.append("BOUNDS")
-        out += [f" BV BND       {col}" for col in cols]  # CBC reads bounds by fixed columns
+        # CBC reads bounds by fixed columns; continuous columns keep the default [0, inf)
+        out += [f" BV BND       {col}" for col, i in zip(cols, self.integer, strict=True) if i]
         out.append("ENDATA")
         return "\n".join(out) + "\n"
 
@@ -163,7 +190,8 @@ class Model:
                     lines.append(f" {_safe(name, lp=True)}: {body} <= {hi:.12g}")
                 if not np.isinf(lo):
                     lines.append(f" {_safe(name, lp=True)}_lo: {body} >= {lo:.12g}")
-        lines += ["Binary", *(f" {c}" for c in cols), "End"]
+        lines += ["Binary", *(f" {c}" for c, i in zip(cols, self.integer, strict=True) if i)]
+        lines.append("End")
         return "\n".join(lines) + "\n"
 
 
@@ -187,6 +215,27 @@ def pair_values(projects: pd.DataFrame, weights: Objective) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True)
+class SpreadTerms:
+    """Per-pair terms of the ``spread`` bearer, aligned with the pair table.
+
+    Attributes
+    ----------
+    park
+        The pair's park.
+    shortfall
+        What the cap removes from the pair's base share (high-tech pairs), 万元.
+    ceiling
+        What the pair could bear of its park's shortfall if placed (non-high-tech
+        pairs; 0 for the others), 万元. With no ceiling set, any bearer can bear
+        the whole park's shortfall: the sum of its projects' largest shortfalls.
+    """
+
+    park: np.ndarray
+    shortfall: np.ndarray
+    ceiling: np.ndarray
+
+
 def build_model(
     pairs: pd.DataFrame,
     parcels: pd.DataFrame,
@@ -194,17 +243,23 @@ def build_model(
     subsidy: np.ndarray,
     weights: Objective,
     budget: float | None,
+    spread: SpreadTerms | None = None,
 ) -> Model:
     """The MIP for ``pairs`` (CONTRACT, "Allocation"), built as one sparse matrix.
 
     ``subsidy`` is the fund's payment per pair (万元); it enters the objective with
-    ``weights.subsidy`` and the ``budget`` row when a budget is set.
+    ``weights.subsidy`` and the ``budget`` row when a budget is set. With
+    ``spread`` the fund's payment is per park instead (module docstring).
     """
     p = pairs["project"].to_numpy(dtype=np.int64)
     j = pairs["parcel"].to_numpy(dtype=np.int64)
     n = len(pairs)
     cols = np.arange(n)
     c = pair_values(projects, weights)[p] - weights.subsidy * subsidy
+    fund_parks = (
+        np.unique(spread.park[spread.shortfall > 0]) if spread is not None else np.array([])
+    )
+    fund_cols = n + np.arange(len(fund_parks))
     row_parts: list[
         tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]
     ] = []
@@ -262,13 +317,31 @@ def build_model(
         )
     )
 
-    if budget is not None and (subsidy > 0).any():
-        pos = subsidy > 0
+    if spread is not None and len(fund_parks):
+        # spread[k]: Σ shortfall·x − Σ ceiling·x − fund[k] ≤ 0 over park k's pairs
+        k_of = {park: k for k, park in enumerate(fund_parks)}
+        k = np.array([k_of.get(park, -1) for park in spread.park], dtype=np.int64)
+        terms = (k >= 0) & ((spread.shortfall > 0) | (spread.ceiling > 0))
         row_parts.append(
             (
-                np.zeros(int(pos.sum()), dtype=np.int64),
-                cols[pos],
-                subsidy[pos],
+                np.concatenate([k[terms], np.arange(len(fund_parks))]),
+                np.concatenate([cols[terms], fund_cols]),
+                np.concatenate(
+                    [(spread.shortfall - spread.ceiling)[terms], -np.ones(len(fund_parks))]
+                ),
+                np.full(len(fund_parks), -np.inf),
+                np.zeros(len(fund_parks)),
+                [f"spread[{park}]" for park in fund_parks],
+            )
+        )
+
+    pos = subsidy > 0
+    if budget is not None and (pos.any() or len(fund_parks)):
+        row_parts.append(
+            (
+                np.zeros(int(pos.sum()) + len(fund_parks), dtype=np.int64),
+                np.concatenate([cols[pos], fund_cols]),
+                np.concatenate([subsidy[pos], np.ones(len(fund_parks))]),
                 np.array([-np.inf]),
                 np.array([float(budget)]),
                 ["budget"],
@@ -285,17 +358,22 @@ def build_model(
         hi_all.append(hi)
         names += nm
         offset += len(nm)
+    n_all = n + len(fund_parks)
     A = sp.csr_matrix(
-        (np.concatenate(v_all), (np.concatenate(r_all), np.concatenate(c_all))), shape=(offset, n)
+        (np.concatenate(v_all), (np.concatenate(r_all), np.concatenate(c_all))),
+        shape=(offset, n_all),
     )
-    col_names = np.array([f"x[{a},{b}]" for a, b in zip(pid[p], jid[j], strict=True)], dtype=object)
+    col_names = [f"x[{a},{b}]" for a, b in zip(pid[p], jid[j], strict=True)]
+    col_names += [f"fund[{park}]" for park in fund_parks]
+    none = np.full(len(fund_parks), -1, dtype=np.int64)
     return Model(
-        c=c,
+        c=np.concatenate([c, np.full(len(fund_parks), -weights.subsidy)]),
         A=A,
         row_lower=np.concatenate(lo_all),
         row_upper=np.concatenate(hi_all),
         row_names=np.array(names, dtype=object),
-        col_names=np.asarray(col_names, dtype=object),
-        project=p,
-        parcel=j,
+        col_names=np.array(col_names, dtype=object),
+        project=np.concatenate([p, none]),
+        parcel=np.concatenate([j, none]),
+        integer=np.arange(n_all) < n,
     )

@@ -69,6 +69,9 @@ def writers(result: RunResult) -> dict[str, Callable[[Path], object]]:
     return {
         "allocation.csv": lambda p: allocation_table(result).to_csv(p, index=False),
         "costshare.csv": lambda p: result.shares.to_csv(p, index=False, float_format="%.4f"),
+        "costshare_by_park.csv": lambda p: costshare_by_park(result).to_csv(
+            p, index=False, float_format="%.4f"
+        ),
         "allocation.gpkg": lambda p: parcel_layer(result).to_file(
             p, layer="parcels", driver="GPKG", engine="pyogrio"
         ),
@@ -112,6 +115,31 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
     for column in ("land_used_ha", "base_share", "share", "subsidy", "spread_burden"):
         layer[column] = layer[column].fillna(0.0)
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=parcels.crs)
+
+
+def costshare_by_park(result: RunResult) -> pd.DataFrame:
+    """Per park and in total: base shares, shares borne, subsidy, spread, deferred.
+
+    The last row (``park`` = ``total``) carries the budget and the share of it used.
+    """
+    shares = result.shares
+    money = ["base_share", "share", "subsidy", "spread_burden", "deferred"]
+    table = shares.groupby("park").agg(
+        park_avg_cost=("park_avg_cost", "first"),
+        pairs=("project_id", "size"),
+        hightech_pairs=("hightech", "sum"),
+        land_ha=("land_ha", "sum"),
+        **{m: (m, "sum") for m in money},
+    )
+    table = table.reset_index()
+    total = {"park": "total", "park_avg_cost": np.nan, **table.drop(columns="park").sum()}
+    total["park_avg_cost"] = np.nan
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    table[["pairs", "hightech_pairs"]] = table[["pairs", "hightech_pairs"]].astype(int)
+    budget = result.inputs.scenario.costshare.budget
+    table["budget"] = np.where(table["park"] == "total", budget or np.nan, np.nan)
+    table["budget_used"] = table["subsidy"] / table["budget"]
+    return table
 
 
 def plan_kpis(placed_projects: pd.DataFrame, land_ha: float) -> dict[str, float | None]:

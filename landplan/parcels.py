@@ -39,6 +39,7 @@ PARCEL_COLUMNS = [
     "area_ha",
     "dev_cost",
     "floor_area_m2",
+    "far",
     "supply_modes",
     "status",
     "standard_land",
@@ -123,6 +124,7 @@ def read_layer(spec: LayerSpec, crs: str, problems: ProblemLog) -> gpd.GeoDataFr
     out["floor_area_m2"] = reader.number(
         "floor_area_m2", required=spec.kind == "factory", positive=spec.kind == "factory"
     )
+    out["far"] = reader.number("far", positive=True)
     modes = reader.modes("supply_modes", SUPPLY_MODES)
     out["supply_modes"] = modes.where(modes != "", DEFAULT_MODES.get(spec.kind, ""))
     if spec.kind == "collective":

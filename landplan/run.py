@@ -25,25 +25,29 @@ def compute(
     export_model: Path | None = None,
     inputs: Inputs | None = None,
     eligibility: Eligibility | None = None,
+    start: set[tuple[str, str]] | None = None,
 ) -> RunResult:
     """Run every stage in memory; nothing is written (except an asked-for model file).
 
     ``inputs`` and ``eligibility`` may be given when they are known not to change
     (a sweep over cost-share keys); ``inputs.scenario`` is replaced by ``scenario``.
+    ``start`` is a plan (``(project_id, parcel_id)`` pairs) to start the solver from.
     """
-    start = time.perf_counter()
+    clock = time.perf_counter()
     inputs = load_inputs(scenario) if inputs is None else replace(inputs, scenario=scenario)
     if eligibility is None:
         eligibility = eligible_pairs(
             inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
         )
-    allocation = allocate(inputs, eligibility, export_model=export_model)
-    shares = share_costs(allocation.placed, allocation.park_avg, scenario.costshare)
+    allocation = allocate(inputs, eligibility, export_model=export_model, start=start)
+    shares = share_costs(
+        allocation.placed, allocation.park_avg, scenario.costshare, allocation.floor_rate
+    )
     return RunResult(
         inputs=inputs,
         allocation=allocation,
         shares=shares,
-        runtime_s=time.perf_counter() - start,
+        runtime_s=time.perf_counter() - clock,
     )
 
 

@@ -21,7 +21,7 @@ from landplan.constants import KINDS
 from landplan.errors import InputError, Problem, ProblemLog
 
 SOLVERS = ("cbc", "highs")
-COSTSHARE_METHODS = ("area", "actual")
+COSTSHARE_METHODS = ("area", "actual", "floor")
 SHORTFALL_BEARERS = ("subsidy", "spread", "deferred")
 CONSTRAINT_RULES = ("exclude", "buffer")
 ENTRY_SCOPES = ("land", "standard_land")

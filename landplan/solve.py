@@ -56,16 +56,56 @@ class Solution:
         return abs(self.bound - self.objective) / max(abs(self.bound), 1e-9)
 
 
-def solve(model: Model, options: SolverOptions, relax: bool = False) -> Solution:
-    """Solve ``model``; ``relax=True`` drops integrality (HiGHS only) for the LP bound."""
+def solve(
+    model: Model,
+    options: SolverOptions,
+    relax: bool = False,
+    start: np.ndarray | None = None,
+) -> Solution:
+    """Solve ``model``; ``relax=True`` drops integrality (HiGHS only) for the LP bound.
+
+    ``start`` (0/1 per pair column) is a plan to start from, e.g. the previous
+    sweep point's; continuous columns are completed here. A start that breaks a
+    row is not passed on: both solvers would only spend time repairing it.
+    """
     if model.n_cols == 0:
         return Solution(OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0)
+    full = None if start is None or relax else complete_start(model, start)
     if options.name == "highs" or relax:
-        return _solve_highs(model, options, relax)
-    return _solve_cbc(model, options)
+        return _solve_highs(model, options, relax, full)
+    return _solve_cbc(model, options, full)
 
 
-def _solve_highs(model: Model, options: SolverOptions, relax: bool) -> Solution:
+def complete_start(model: Model, start: np.ndarray) -> np.ndarray | None:
+    """``start`` with each continuous column at the least value its rows allow.
+
+    Continuous columns appear only as ``−fund`` in ``row ≤ 0`` rows (``model``),
+    so the least feasible value is the rest of the row's activity, floored at 0.
+    Returns None when the completed plan breaks a row.
+    """
+    x = np.where(model.integer, np.round(start), 0.0)
+    cont = np.flatnonzero(~model.integer)
+    if len(cont):
+        activity = model.A @ x
+        csc = model.A.tocsc()
+        for col in cont:
+            rows = csc.indices[csc.indptr[col] : csc.indptr[col + 1]]
+            coef = csc.data[csc.indptr[col] : csc.indptr[col + 1]]
+            need = (activity[rows] - model.row_upper[rows]) / -coef
+            x[col] = max(0.0, float(np.max(need[coef < 0], initial=0.0)))
+    activity = model.A @ x
+    tol = 1e-6 * np.maximum(1.0, np.abs(model.row_upper[np.isfinite(model.row_upper)]))
+    upper_ok = np.all(
+        activity[np.isfinite(model.row_upper)]
+        <= model.row_upper[np.isfinite(model.row_upper)] + tol
+    )
+    lower_ok = np.all(activity >= model.row_lower - 1e-6)
+    return x if upper_ok and lower_ok else None
+
+
+def _solve_highs(
+    model: Model, options: SolverOptions, relax: bool, start: np.ndarray | None
+) -> Solution:
     import highspy
 
     h = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -79,7 +119,7 @@ def _solve_highs(model: Model, options: SolverOptions, relax: bool) -> Solution:
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.col_cost_ = model.c.astype(float)
     lp.col_lower_ = np.zeros(model.n_cols)
-    lp.col_upper_ = np.ones(model.n_cols)
+    lp.col_upper_ = np.where(model.integer, 1.0, highspy.kHighsInf)
     inf = highspy.kHighsInf
     lp.row_lower_ = np.where(np.isinf(model.row_lower), -inf, model.row_lower)
     lp.row_upper_ = np.where(np.isinf(model.row_upper), inf, model.row_upper)
@@ -91,11 +131,17 @@ def _solve_highs(model: Model, options: SolverOptions, relax: bool) -> Solution:
     lp.a_matrix_.num_col_ = model.n_cols
     lp.a_matrix_.num_row_ = model.n_rows
     if not relax:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * model.n_cols
-    start = time.perf_counter()
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
+    clock = time.perf_counter()
     h.passModel(lp)
+    if start is not None:
+        given = highspy.HighsSolution()
+        given.col_value = list(start)
+        given.value_valid = True
+        h.setSolution(given)
     h.run()
-    runtime = time.perf_counter() - start
+    runtime = time.perf_counter() - clock
     status = h.getModelStatus()
     info = h.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -103,14 +149,16 @@ def _solve_highs(model: Model, options: SolverOptions, relax: bool) -> Solution:
     x = np.asarray(h.getSolution().col_value, dtype=float)
     if len(x) != model.n_cols or info.primal_solution_status == 0:
         raise SolverError(f"HiGHS found no plan: {h.modelStatusToString(status)}")
-    objective = float(model.c @ (x if relax else np.round(x)))
+    if not relax:
+        x = np.where(model.integer, np.round(x), x)
+    objective = float(model.c @ x)
     if relax:
         return Solution(OPTIMAL, x, objective, objective, runtime)
     bound = float(info.mip_dual_bound)
     kind = OPTIMAL if status == highspy.HighsModelStatus.kOptimal else TIME_LIMIT
     if kind == TIME_LIMIT and status != highspy.HighsModelStatus.kTimeLimit:
         raise SolverError(f"HiGHS stopped: {h.modelStatusToString(status)}")
-    return Solution(kind, np.round(x), objective, max(bound, objective), runtime)
+    return Solution(kind, x, objective, max(bound, objective), runtime)
 
 
 def cbc_path() -> str:
@@ -123,14 +171,23 @@ def cbc_path() -> str:
     return str(path)
 
 
-def _solve_cbc(model: Model, options: SolverOptions) -> Solution:
+def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -> Solution:
     with tempfile.TemporaryDirectory(prefix="landplan-cbc-") as tmp:
         mps = Path(tmp) / "model.mps"
         sol = Path(tmp) / "solution.txt"
         mps.write_text(model.to_mps(names=False), encoding="ascii")
+        warm: list[str] = []
+        if start is not None:
+            # CBC's MIP start file has the layout of its solution file (as PuLP writes it)
+            mst = Path(tmp) / "start.txt"
+            lines = ["Stopped on time - objective value 0"]
+            lines += [f"{k:>7} x{k} {v:>15.12g} {0:>23}" for k, v in enumerate(start)]
+            mst.write_text("\n".join(lines) + "\n", encoding="ascii")
+            warm = ["-mips", str(mst)]
         command = [
             cbc_path(),
             str(mps),
+            *warm,
             "-sec",
             f"{options.time_limit:g}",
             "-ratio",
@@ -143,9 +200,9 @@ def _solve_cbc(model: Model, options: SolverOptions) -> Solution:
             "-solu",
             str(sol),
         ]
-        start = time.perf_counter()
+        clock = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
-        runtime = time.perf_counter() - start
+        runtime = time.perf_counter() - clock
         if not sol.exists():
             tail = " ".join(done.stdout.split()[-30:])
             raise SolverError(f"CBC failed (exit {done.returncode}): {tail}")
@@ -157,7 +214,8 @@ def _solve_cbc(model: Model, options: SolverOptions) -> Solution:
     for line in lines[1:]:
         parts = line.replace("**", " ").split()
         if len(parts) >= 3 and parts[1].startswith("x"):
-            x[int(parts[1][1:])] = round(float(parts[2]))
+            x[int(parts[1][1:])] = float(parts[2])
+    x = np.where(model.integer, np.round(x), x)
     objective = float(model.c @ x)
     if "optimal" in head:
         kind = OPTIMAL

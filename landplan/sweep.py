@@ -66,8 +66,14 @@ def _cache_key(scenario: Scenario, part: str) -> tuple[str, str]:
     return part, repr({k: data.get(k) for k in _INPUT_KEYS})
 
 
-def run_point(scenario_file: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """One sweep point: a full run in memory; never raises for a point's own failure."""
+def run_point(
+    scenario_file: str, overrides: dict[str, Any], fixed: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One sweep point: a full run in memory; never raises for a point's own failure.
+
+    ``fixed`` holds overrides for every point (solver options) that are not swept.
+    The worker's previous plan on the same eligible pairs is the solver's start.
+    """
     from landplan.eligibility import eligible_pairs
     from landplan.inputs import load_inputs
     from landplan.output import summary
@@ -76,7 +82,7 @@ def run_point(scenario_file: str, overrides: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     row: dict[str, Any] = dict(overrides)
     try:
-        scenario = load_scenario(scenario_file, {**overrides, "solver.threads": 1})
+        scenario = load_scenario(scenario_file, {**(fixed or {}), **overrides, "solver.threads": 1})
         key = _cache_key(scenario, "inputs")
         if key not in _CACHE:
             _CACHE[key] = load_inputs(scenario)
@@ -86,7 +92,12 @@ def run_point(scenario_file: str, overrides: dict[str, Any]) -> dict[str, Any]:
             _CACHE[ekey] = eligible_pairs(
                 inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
             )
-        facts = summary(compute(scenario, inputs=inputs, eligibility=_CACHE[ekey]))
+        pkey = ("plan", ekey[1])
+        start_plan = _CACHE.get(pkey)
+        result = compute(scenario, inputs=inputs, eligibility=_CACHE[ekey], start=start_plan)
+        placed = result.allocation.placed
+        _CACHE[pkey] = set(zip(placed["project_id"], placed["parcel_id"], strict=True))
+        facts = summary(result)
     except LandplanError as exc:
         row.update(status="failed", reason=" ".join(str(exc).split())[:500])
         row["runtime_s"] = round(time.perf_counter() - start, 3)
@@ -108,6 +119,7 @@ def run_point(scenario_file: str, overrides: dict[str, Any]) -> dict[str, Any]:
         spread_burden=cs["spread_burden"],
         deferred=cs["deferred"],
         budget_used=cs["budget_used"],
+        warm_start=start_plan is not None,
         runtime_s=round(time.perf_counter() - start, 3),
     )
     return row
@@ -119,22 +131,31 @@ def sweep(
     out_dir: Path,
     workers: int = 2,
     scheduler: str | None = None,
+    fixed: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Run every point and write ``sweep.csv`` and ``sweep.html`` to ``out_dir``."""
+    """Run every point and write ``sweep.csv`` and ``sweep.html`` to ``out_dir``.
+
+    ``fixed`` overrides apply to every point without being swept (e.g. a looser
+    ``solver.gap`` or a shorter ``solver.time_limit`` per point).
+    """
     from landplan.output import write_folder
 
-    base = load_scenario(scenario_file)  # fail fast on a bad scenario
+    fixed = fixed or {}
+    base = load_scenario(scenario_file, fixed)  # fail fast on a bad scenario
     points = grid(sets)
     for point in points:
-        load_scenario(scenario_file, point)  # and on a bad --set value, before any run
+        load_scenario(scenario_file, {**fixed, **point})  # and on a bad --set value
     log.info("sweep of %d points on %s", len(points), scheduler or f"{workers} local workers")
     start = time.perf_counter()
     rows = (
-        _run_dask(scheduler, str(base.file), points)
+        _run_dask(scheduler, str(base.file), points, fixed)
         if scheduler
-        else _run_pool(workers, str(base.file), points)
+        else _run_pool(workers, str(base.file), points, fixed)
     )
     table = pd.DataFrame(rows)
+    for column in ("reason", *HEADLINES):  # present even when every point failed
+        if column not in table:
+            table[column] = "" if column == "reason" else float("nan")
     wall = time.perf_counter() - start
     log.info("sweep done in %.1f s (%d failed)", wall, int((table["status"] == "failed").sum()))
     write_folder(
@@ -153,10 +174,12 @@ def _failed(point: dict[str, Any], reason: str) -> dict[str, Any]:
     return {**point, "status": "failed", "reason": reason}
 
 
-def _run_pool(workers: int, file: str, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _run_pool(
+    workers: int, file: str, points: list[dict[str, Any]], fixed: dict[str, Any]
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(run_point, file, p) for p in points]
+        futures = [pool.submit(run_point, file, p, fixed) for p in points]
         for point, future in zip(points, futures, strict=True):
             try:
                 rows.append(future.result())
@@ -165,7 +188,9 @@ def _run_pool(workers: int, file: str, points: list[dict[str, Any]]) -> list[dic
     return rows
 
 
-def _run_dask(address: str, file: str, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _run_dask(
+    address: str, file: str, points: list[dict[str, Any]], fixed: dict[str, Any]
+) -> list[dict[str, Any]]:
     try:
         from distributed import Client
     except ImportError:
@@ -186,7 +211,7 @@ def _run_dask(address: str, file: str, points: list[dict[str, Any]]) -> list[dic
         ) from None
     rows: list[dict[str, Any]] = []
     with client:
-        futures = [client.submit(run_point, file, p, pure=False) for p in points]
+        futures = [client.submit(run_point, file, p, fixed, pure=False) for p in points]
         for point, future in zip(points, futures, strict=True):
             try:
                 rows.append(future.result())
@@ -215,7 +240,7 @@ def sweep_html(table: pd.DataFrame, keys: list[str], name: str, wall_s: float) -
     plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
     ok = table[table["status"] != "failed"]
     figures = []
-    for key in keys:
+    for key in keys if len(ok) else []:
         others = [k for k in keys if k != key]
         fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
         for ax, (col, label) in zip(axes.flat, HEADLINES.items(), strict=True):

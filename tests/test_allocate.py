@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -401,3 +402,143 @@ def test_floor_projects_share_a_factory_within_its_floor_space(make_scenario: Bu
     assert placed.loc["P3", "land_ha"] == pytest.approx(1.0 * 2000 / 5000)
     # output 200 + 300, tax 100 each × weight 5
     assert result.allocation.objective == pytest.approx(200 + 300 + 2 * 500)
+
+
+def _best_with_spread(
+    inst: dict[str, Any], park: np.ndarray, shortfall: np.ndarray, ceiling: np.ndarray
+) -> float | None:
+    """Enumerate every assignment; the fund pays Σ_k max(0, S_k − C_k) (by hand)."""
+    pairs, projects, parcels = inst["pairs"], inst["projects"], inst["parcels"]
+    is_land = dict(zip(range(len(parcels)), parcels["kind"] == "vacant", strict=True))
+    capacity = parcels["floor_area_m2"].to_numpy()
+    need = projects["floor_m2"].to_numpy()
+    by_project: dict[int, list[int]] = {p: [] for p in range(len(projects))}
+    for k, p in enumerate(pairs["project"]):
+        by_project[int(p)].append(k)
+    must = projects["must_place"].to_numpy()
+    best = None
+    for combo in itertools.product(*[[None, *ks] for ks in by_project.values()]):
+        ks = [k for k in combo if k is not None]
+        if any(must[p] and by_project[p] and combo[p] is None for p in range(len(projects))):
+            continue
+        used: dict[int, float] = {}
+        ok = True
+        for k in ks:
+            j, p = int(pairs["parcel"].iloc[k]), int(pairs["project"].iloc[k])
+            if is_land[j]:
+                ok &= j not in used
+                used[j] = 1.0
+            else:
+                used[j] = used.get(j, 0.0) + need[p]
+                ok &= used[j] <= capacity[j] + 1e-9
+        if not ok:
+            continue
+        fund = 0.0
+        for k_park in set(park):
+            sel = [k for k in ks if park[k] == k_park]
+            fund += max(0.0, sum(shortfall[sel]) - sum(ceiling[sel]))
+        if inst["budget"] is not None and fund > inst["budget"] + 1e-9:
+            continue
+        value = sum(float(projects["output"].iloc[pairs["project"].iloc[k]]) for k in ks)
+        value -= inst["w_subsidy"] * fund
+        best = value if best is None else max(best, value)
+    return best
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_spread_fund_matches_brute_force(solver: str) -> None:
+    from landplan.model import SpreadTerms
+
+    rng = np.random.default_rng(19)
+    checked = 0
+    for _ in range(40):
+        inst = _random_model_instance(rng)
+        n = len(inst["pairs"])
+        hightech = inst["projects"]["hightech"].to_numpy()[inst["pairs"]["project"]]
+        park = rng.choice(["A", "B"], n)
+        shortfall = np.where(hightech, rng.integers(0, 40, n), 0).astype(float)
+        ceiling = np.where(hightech, 0, rng.integers(0, 30, n)).astype(float)
+        weights = Objective(output=1, tax=0, jobs=0, hightech=0, major=0, subsidy=inst["w_subsidy"])
+        model = build_model(
+            inst["pairs"],
+            inst["parcels"],
+            inst["projects"],
+            np.zeros(n),
+            weights,
+            inst["budget"],
+            SpreadTerms(park, shortfall, ceiling),
+        )
+        result, _ = solve_split(model, SolverOptions(name=solver, gap=0.0, time_limit=30))
+        expected = _best_with_spread(inst, park, shortfall, ceiling)
+        if expected is None:
+            assert result.status == INFEASIBLE
+            continue
+        assert result.status != INFEASIBLE
+        assert result.objective == pytest.approx(expected, abs=1e-6)
+        checked += 1
+    assert checked >= 25
+
+
+def test_spread_run_pays_what_the_model_counted(make_scenario: Builder) -> None:
+    # Park P: two high-tech projects (shortfall 0.3 × avg × land each) and one
+    # non-high-tech bearer whose ceiling (0.05 × avg × land) covers part of it.
+    land = [land_row(f"L{i}", i, dev_cost=1000.0, park="P") for i in range(4)]
+    projects = [
+        project_row("H1", hightech="true", output=900),
+        project_row("H2", hightech="true", output=800),
+        project_row("N1", hightech="false", output=300),
+    ]
+    path = make_scenario(
+        land=land,
+        projects=projects,
+        extra={
+            "costshare": {"shortfall": "spread", "spread_max_ratio": 0.05, "budget": 500},
+            "objective": {"output": 1, "tax": 0, "jobs": 0, "hightech": 0, "major": 0},
+        },
+    )
+    result = compute(load_scenario(path))
+    placed = result.allocation.placed
+    subsidy = float(result.shares["subsidy"].sum())
+    # By hand: shortfall 0.3 × 1000 × 1 ha = 300 per high-tech project, ceiling
+    # 0.05 × 1000 × 1 = 50 for N1. All three: fund 550 > 500. H1+H2: 600. H1+N1:
+    # fund 250, value 900 + 300 − 250 = 950, the best (H1 alone: 600).
+    assert sorted(placed["project_id"]) == ["H1", "N1"]
+    assert subsidy == pytest.approx(250.0)
+    assert result.allocation.objective == pytest.approx(950.0)
+    # the objective the solver reports is the placed values less the fund's real payment
+    values = result.inputs.tables.projects.set_index("project_id")["output"]
+    assert result.allocation.objective == pytest.approx(
+        float(values[placed["project_id"]].sum()) - subsidy, abs=1e-6
+    )
+    assert subsidy <= 500 + 1e-6
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_start_plan_gives_the_same_optimum(solver: str) -> None:
+    from landplan.solve import complete_start
+
+    rng = np.random.default_rng(23)
+    seen_good = seen_bad = 0
+    for _ in range(30):
+        inst = _random_model_instance(rng)
+        weights = Objective(output=1, tax=0, jobs=0, hightech=0, major=0, subsidy=inst["w_subsidy"])
+        model = build_model(
+            inst["pairs"],
+            inst["parcels"],
+            inst["projects"],
+            inst["subsidy"],
+            weights,
+            inst["budget"],
+        )
+        options = SolverOptions(name=solver, gap=0.0, time_limit=30)
+        cold = solve(model, options)
+        if cold.status == INFEASIBLE:
+            continue
+        # the optimum itself, and a random 0/1 vector (usually breaking a row)
+        for start in (cold.x, (rng.random(model.n_cols) < 0.5).astype(float)):
+            ok = complete_start(model, start) is not None
+            seen_good += ok
+            seen_bad += not ok
+            warm = solve(model, options, start=start)
+            assert warm.objective == pytest.approx(cold.objective, abs=1e-6)
+    assert seen_good >= 10 and seen_bad >= 5

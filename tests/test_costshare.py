@@ -22,8 +22,14 @@ PLACED = pd.DataFrame(
         "land_ha": [2.0, 1.0, 3.0, 1.0, 2.0],
         "parcel_area_ha": [2.0, 1.0, 3.0, 1.0, 2.0],
         "parcel_dev_cost": [3000.0, np.nan, 2400.0, 1500.0, np.nan],
+        # permitted floor space each pair takes (method floor), m²: H1 2 ha at plot
+        # ratio 1.5; N2 a 5,000 m² tenant; NaN where the parcel gives no plot ratio
+        "floor_used_m2": [30_000.0, np.nan, 20_000.0, 5_000.0, np.nan],
     }
 )
+# Method floor: park A charges 0.1 万元/m² of permitted floor space (1,000 万元/ha
+# at a mean plot ratio of 1.0); park B 0.04.
+FLOOR_RATE = pd.Series({"A": 0.1, "B": 0.04})
 
 
 def shares(**kw: object) -> pd.DataFrame:
@@ -94,6 +100,52 @@ def test_cap_ratio_comes_from_the_parameters() -> None:
     assert s["subsidy"].sum() == 0
 
 
+def test_floor_method_charges_permitted_floor_space() -> None:
+    s = share_costs(
+        PLACED, AVG, CostShare(method="floor", shortfall="subsidy"), FLOOR_RATE
+    ).set_index("project_id")
+    # base = rate × floor space; where a pair has none, avg × land (as for area)
+    # H1 0.1 × 30,000 = 3,000; H2 1,000 × 1 = 1,000; N1 0.1 × 20,000 = 2,000;
+    # N2 0.1 × 5,000 = 500; HB 500 × 2 = 1,000
+    assert s["base_share"].to_dict() == pytest.approx(
+        {"H1": 3000, "H2": 1000, "N1": 2000, "N2": 500, "HB": 1000}
+    )
+    # the cap stays on land: 0.7 × avg × land -> H1 1,400, H2 700, HB 700
+    assert s["share"].to_dict() == pytest.approx(
+        {"H1": 1400, "H2": 700, "N1": 2000, "N2": 500, "HB": 700}
+    )
+    assert s["subsidy"].to_dict() == pytest.approx(
+        {"H1": 1600, "H2": 300, "N1": 0, "N2": 0, "HB": 300}
+    )
+
+
+def test_floor_method_spread_over_the_others() -> None:
+    s = share_costs(
+        PLACED, AVG, CostShare(method="floor", shortfall="spread"), FLOOR_RATE
+    ).set_index("project_id")
+    # park A shortfall 1,600 + 300 = 1,900 over N1 and N2 by base 2,000 : 500
+    assert s["spread_burden"].to_dict() == pytest.approx(
+        {"H1": 0, "H2": 0, "N1": 1520, "N2": 380, "HB": 0}
+    )
+    assert s["subsidy"].to_dict() == pytest.approx({"H1": 0, "H2": 0, "N1": 0, "N2": 0, "HB": 300})
+
+
+def test_park_floor_rate_from_the_parks_table() -> None:
+    from landplan.costshare import park_floor_rate
+
+    parks = pd.DataFrame(
+        {
+            "park": ["A", "B"],
+            "total_dev_cost": [9000.0, 500.0],
+            "developable_area_ha": [10.0, 1.0],
+            "floor_area_m2": [150_000.0, np.nan],
+        }
+    )
+    rate = park_floor_rate(parks)
+    assert rate["A"] == pytest.approx(0.06)
+    assert np.isnan(rate["B"])
+
+
 def test_park_average_prefers_the_parks_table() -> None:
     parcels = pd.DataFrame(
         {
@@ -117,17 +169,18 @@ def test_park_average_prefers_the_parks_table() -> None:
             st.booleans(),
             st.floats(0.01, 20),
             st.one_of(st.none(), st.floats(0, 1e5)),
+            st.one_of(st.none(), st.floats(1, 1e5)),
         ),
         min_size=1,
         max_size=25,
     ),
     cap=st.floats(0.05, 1.0),
-    method=st.sampled_from(["area", "actual"]),
+    method=st.sampled_from(["area", "actual", "floor"]),
     bearer=st.sampled_from(["subsidy", "spread", "deferred"]),
     ceiling=st.one_of(st.none(), st.floats(0.01, 2.0)),
 )
 def test_conservation_and_cap_hold_for_any_allocation(
-    data: list[tuple[str, bool, float, float | None]],
+    data: list[tuple[str, bool, float, float | None, float | None]],
     cap: float,
     method: str,
     bearer: str,
@@ -142,6 +195,7 @@ def test_conservation_and_cap_hold_for_any_allocation(
             "land_ha": [d[2] for d in data],
             "parcel_area_ha": [d[2] for d in data],
             "parcel_dev_cost": [np.nan if d[3] is None else d[3] for d in data],
+            "floor_used_m2": [np.nan if d[4] is None else d[4] for d in data],
         }
     )
     avg = pd.Series({"A": 1200.0, "B": 300.0, "C": 4500.0})
@@ -149,6 +203,7 @@ def test_conservation_and_cap_hold_for_any_allocation(
         placed,
         avg,
         CostShare(method=method, cap_ratio=cap, shortfall=bearer, spread_max_ratio=ceiling),
+        pd.Series({"A": 0.08, "B": 0.02, "C": 0.3}),
     )
     total = s["share"] + s["subsidy"] + s["deferred"]
     for _park, group in s.groupby("park"):

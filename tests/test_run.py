@@ -171,3 +171,46 @@ def test_infeasible_run_exits_3(
     assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 3
     assert "must-place project P1 has no eligible parcel" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_costshare_by_park_adds_up_to_the_pair_table(demo_out: Path) -> None:
+    pairs = pd.read_csv(demo_out / "costshare.csv")
+    parks = pd.read_csv(demo_out / "costshare_by_park.csv").set_index("park")
+    money = ["base_share", "share", "subsidy", "spread_burden", "deferred"]
+    by_park = pairs.groupby("park")[money].sum()
+    for park, row in by_park.iterrows():
+        assert parks.loc[park, money].to_numpy() == pytest.approx(row.to_numpy(), abs=1e-3)
+    total = parks.loc["total"]
+    assert total[money].to_numpy() == pytest.approx(pairs[money].sum().to_numpy(), abs=1e-3)
+    assert total["pairs"] == len(pairs)
+    assert total["budget_used"] == pytest.approx(total["subsidy"] / total["budget"], abs=1e-4)
+    assert total["subsidy"] <= total["budget"] + 1e-6
+
+
+def test_floor_method_from_the_command_line(
+    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    land = [land_row("L1", 0, far=2.5), land_row("L2", 1)]
+    projects = [project_row("H1", hightech="true"), project_row("N1", output=500)]
+    path = make_scenario(land=land, projects=projects)
+    # without the parks' permitted floor space the floor method cannot charge
+    args = ["run", str(path), "--out", str(tmp_path / "o"), "--set", "costshare.method=floor"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "park 'A'" in err and "floor_area_m2" in err and "parks.csv" in err
+    assert not (tmp_path / "o").exists()
+    # Park A: 2,000 万元 over 2 ha and 40,000 m² -> 0.05 万元/m², avg 1,000 万元/ha.
+    (tmp_path / "parks.csv").write_text(
+        "park,total_dev_cost,developable_area_ha,floor_area_m2\nA,2000,2,40000\n"
+    )
+    scenario = yaml.safe_load(path.read_text())
+    scenario["parks"] = str(tmp_path / "parks.csv")
+    path.write_text(yaml.safe_dump(scenario))
+    assert main([*args, "-q"]) == 0
+    shares = pd.read_csv(tmp_path / "o" / "costshare.csv").set_index("parcel_id")
+    # L1 (1 ha at plot ratio 2.5 = 25,000 m²): 0.05 × 25,000 = 1,250; L2 has no
+    # plot ratio: avg × land = 1,000. H1 is capped at 0.7 × 1,000 × 1 = 700.
+    assert sorted(shares["base_share"]) == pytest.approx([1000.0, 1250.0])
+    capped = shares[shares["hightech"]].iloc[0]
+    assert capped["share"] == pytest.approx(700.0)
+    assert capped["subsidy"] == pytest.approx(capped["base_share"] - 700.0)

@@ -132,3 +132,22 @@ def test_compare_two_runs(
     out = capsys.readouterr().out
     assert "dropped 1" in out and "dropped  P2: was on L" in out and "outcompeted" in out
     assert "projects placed" in out and "-1.0" in out
+
+
+def test_a_sweep_where_every_point_fails_still_writes_its_files(
+    make_scenario: Builder, tmp_path: Path
+) -> None:
+    path = _budget_scenario(make_scenario)
+    table = sweep(path, {"costshare.budget": [10, 100]}, tmp_path / "sw", workers=1)
+    assert list(table["status"]) == ["failed", "failed"]
+    page = (tmp_path / "sw" / "sweep.html").read_text(encoding="utf-8")
+    assert "2 of 2 points failed" in page
+
+
+def test_later_points_start_from_the_previous_plan(make_scenario: Builder, tmp_path: Path) -> None:
+    path = _budget_scenario(make_scenario)
+    table = sweep(path, {"costshare.cap_ratio": [0.6, 0.7, 0.8]}, tmp_path / "sw", workers=1)
+    # one worker: the first point starts cold, the others from the plan before
+    assert list(table["warm_start"]) == [False, True, True]
+    # and a warm start changes nothing about the answer: 1 ha at 1,000 万元/ha
+    assert list(table["subsidy"]) == pytest.approx([400, 300, 200])
