@@ -25,4 +25,5 @@ lint: install
 
 # pytest exits 5 when it collects no test, which fails this target (and CI) as it should.
 test: lint
+	bash tests/system-deps.sh
 	$(BIN)/python -m pytest

@@ -107,6 +107,18 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("-v", "--verbose", action="count", default=0)
     compare.add_argument("-q", "--quiet", action="store_true")
     compare.set_defaults(func=_compare)
+
+    for name, what in (("map", "map.html"), ("report", "report.html")):
+        page = sub.add_parser(
+            name,
+            help=f"rebuild {what} from an output folder",
+            description=f"rebuild {what} from an output folder written by 'landplan run'",
+        )
+        page.add_argument("out_dir", metavar="OUT_DIR")
+        page.add_argument("--lang", choices=("zh", "en"), help="labels (default: map.lang)")
+        page.add_argument("-v", "--verbose", action="count", default=0)
+        page.add_argument("-q", "--quiet", action="store_true")
+        page.set_defaults(func=_page, page=what)
     return parser
 
 
@@ -220,6 +232,26 @@ def _sweep(args: argparse.Namespace) -> int:
         f"{len(table)} points, {failed} failed, {stopped} stopped at the time limit "
         f"-> {out}/sweep.csv, {out}/sweep.html"
     )
+    return 0
+
+
+def _page(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from landplan.maps import write_map
+    from landplan.report import write_report
+
+    out = Path(args.out_dir)
+    target = out / args.page
+    tmp = out / f".{args.page}.tmp-{os.getpid()}"
+    build = write_map if args.page == "map.html" else write_report
+    try:
+        build(out, tmp, args.lang)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"wrote {target}")
     return 0
 
 

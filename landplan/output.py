@@ -21,12 +21,15 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import yaml
 
 from landplan import __version__
 from landplan.allocate import Allocation
 from landplan.constants import MU_PER_HA, PLAN_TARGETS
 from landplan.inputs import Inputs
+from landplan.maps import write_map
+from landplan.report import write_report
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +75,33 @@ def writers(result: RunResult) -> dict[str, Callable[[Path], object]]:
         "costshare_by_park.csv": lambda p: costshare_by_park(result).to_csv(
             p, index=False, float_format="%.4f"
         ),
-        "allocation.gpkg": lambda p: parcel_layer(result).to_file(
-            p, layer="parcels", driver="GPKG", engine="pyogrio"
-        ),
+        "allocation.gpkg": lambda p: write_gpkg(result, p),
         "summary.json": lambda p: p.write_text(
             json.dumps(summary(result), ensure_ascii=False, indent=2), encoding="utf-8"
         ),
         "scenario.resolved.yaml": lambda p: p.write_text(
             yaml.safe_dump(resolved(result), allow_unicode=True, sort_keys=False), encoding="utf-8"
         ),
+        # built from the files above, as 'landplan map/report OUT_DIR' rebuild them
+        "map.html": lambda p: write_map(p.parent, p),
+        "report.html": lambda p: write_report(p.parent, p),
     }
+
+
+def write_gpkg(result: RunResult, path: Path) -> None:
+    """``allocation.gpkg``: layer ``parcels`` and, when the scenario has any, ``constraints``."""
+    parcel_layer(result).to_file(path, layer="parcels", driver="GPKG", engine="pyogrio")
+    shapes = []
+    for spec in result.inputs.scenario.constraints:
+        layer = pyogrio.read_dataframe(spec.path, layer=spec.layer, columns=[])
+        layer = layer.to_crs(result.inputs.parcels.crs)
+        layer["name"] = spec.name
+        layer["rule"] = spec.rule if spec.rule == "exclude" else f"buffer {spec.distance_m:g} m"
+        layer["sectors"] = ";".join(spec.sectors)
+        shapes.append(layer[["name", "rule", "sectors", "geometry"]])
+    if shapes:
+        constraints = gpd.GeoDataFrame(pd.concat(shapes, ignore_index=True), geometry="geometry")
+        constraints.to_file(path, layer="constraints", driver="GPKG", engine="pyogrio")
 
 
 def allocation_table(result: RunResult) -> pd.DataFrame:
@@ -98,22 +118,50 @@ def allocation_table(result: RunResult) -> pd.DataFrame:
 
 
 def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
-    """Every parcel with its project(s) and cost-share sums."""
+    """Every parcel with its project(s) and cost-share sums.
+
+    ``share_ratio`` is the share borne per ha of land used over the park average
+    (1.0 = the park average; a capped high-tech parcel shows ``cap_ratio``).
+    """
     parcels = result.inputs.parcels
-    placed = result.allocation.placed
+    projects = result.inputs.tables.projects.set_index("project_id")
+    placed = result.allocation.placed.sort_values("project_id")
     shares = result.shares
     layer = parcels[["parcel_id", "kind", "zoning", "park", "area_ha", "status", "geometry"]].copy()
+    placed = placed.assign(
+        name=placed["project_id"].map(projects["name"]),
+        sector=placed["project_id"].map(projects["sector"]),
+    )
     by_parcel = placed.groupby("parcel_id").agg(
-        project_ids=("project_id", lambda s: ";".join(sorted(s))),
+        project_ids=("project_id", ";".join),
+        project_names=("name", ";".join),
+        sectors=("sector", lambda s: ";".join(dict.fromkeys(s))),
         n_projects=("project_id", "size"),
         land_used_ha=("land_ha", "sum"),
     )
-    money = shares.groupby("parcel_id")[["base_share", "share", "subsidy", "spread_burden"]].sum()
+    capped = shares["hightech"] & (shares["base_share"] > shares["cap"] + 1e-9)
+    money = (
+        shares.assign(capped=capped)
+        .groupby("parcel_id")
+        .agg(
+            base_share=("base_share", "sum"),
+            share=("share", "sum"),
+            subsidy=("subsidy", "sum"),
+            spread_burden=("spread_burden", "sum"),
+            park_avg_cost=("park_avg_cost", "first"),
+            capped=("capped", "any"),
+        )
+    )
     layer = layer.join(by_parcel, on="parcel_id").join(money, on="parcel_id")
-    layer["project_ids"] = layer["project_ids"].fillna("")
+    for column in ("project_ids", "project_names", "sectors"):
+        layer[column] = layer[column].fillna("")
     layer["n_projects"] = layer["n_projects"].fillna(0).astype(int)
+    layer["capped"] = layer["capped"].fillna(False).astype(bool)
     for column in ("land_used_ha", "base_share", "share", "subsidy", "spread_burden"):
         layer[column] = layer[column].fillna(0.0)
+    layer["share_ratio"] = (
+        layer["share"] / (layer["land_used_ha"] * layer["park_avg_cost"])
+    ).where(layer["land_used_ha"] > 0)
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=parcels.crs)
 
 

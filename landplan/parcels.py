@@ -132,7 +132,7 @@ def read_layer(spec: LayerSpec, crs: str, problems: ProblemLog) -> gpd.GeoDataFr
     out["status"] = reader.choice("status", STATUSES, "available")
     out["standard_land"] = reader.boolean("standard_land")
     out["available_year"] = reader.number("available_year", integer=True)
-    out["layer"] = layer or Path(source).stem
+    out["layer"] = layer or (Path(source).stem if spec.path else spec.table or "sql")
     geometry = _clean_geometry(raw.geometry, ids, source, layer, problems)
     out = gpd.GeoDataFrame(out, geometry=geometry, crs=crs)
     out["area_ha"] = out.geometry.area.to_numpy() / M2_PER_HA

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from landplan.errors import InputError, Problem, ProblemLog
 
 SOLVERS = ("cbc", "highs")
 COSTSHARE_METHODS = ("area", "actual", "floor")
+MAP_LANGS = ("zh", "en")
+MAP_DATUMS = ("auto", "wgs84", "gcj02")
 SHORTFALL_BEARERS = ("subsidy", "spread", "deferred")
 CONSTRAINT_RULES = ("exclude", "buffer")
 ENTRY_SCOPES = ("land", "standard_land")
@@ -96,6 +99,28 @@ class CostShare:
 
 
 @dataclass(frozen=True)
+class MapSpec:
+    """``map:``: the page's language and an optional base map.
+
+    ``tiles`` is a Leaflet URL template (a local tile server, Tianditu with its
+    key, Gaode); ``datum`` is the tiles' datum: ``gcj02`` (Gaode/AutoNavi) shifts
+    every overlay to match them. ``auto`` picks gcj02 for autonavi/amap URLs.
+    """
+
+    lang: str = "zh"
+    tiles: str | None = None
+    attribution: str = ""
+    datum: str = "auto"
+
+    @property
+    def tile_datum(self) -> str:
+        if self.datum != "auto":
+            return self.datum
+        gaode = self.tiles is not None and re.search(r"autonavi|amap", self.tiles, re.I)
+        return "gcj02" if gaode else "wgs84"
+
+
+@dataclass(frozen=True)
 class SolverOptions:
     name: str = "cbc"
     gap: float = 1e-4
@@ -119,6 +144,7 @@ class Scenario:
     entry_standards: EntryStandards = EntryStandards()
     costshare: CostShare = CostShare()
     solver: SolverOptions = SolverOptions()
+    map: MapSpec = MapSpec()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``scenario.resolved.yaml``."""
@@ -299,6 +325,7 @@ class _Parser:
             "entry_standards",
             "costshare",
             "solver",
+            "map",
             "description",
         }
         self.keys(raw, allowed, "")
@@ -335,6 +362,7 @@ class _Parser:
             entry_standards=self.entry(self.section(raw, "entry_standards")),
             costshare=self.costshare(self.section(raw, "costshare")),
             solver=self.solver(self.section(raw, "solver")),
+            map=self.map(self.section(raw, "map")),
         )
         return scenario
 
@@ -396,11 +424,18 @@ class _Parser:
         path = None
         if url is None:
             path = self.path(raw.get("path"), f"{prefix}.path")
-        else:
+        elif not isinstance(url, str) or not re.match(r"postgres(ql)?(\+\w+)?://", url):
             self.problem(
                 f"{prefix}.url",
-                "PostGIS layers are not supported yet",
-                "export the table to a GeoPackage and give 'path:'",
+                f"must be a postgresql:// URL, got {_redact(str(url))!r}",
+                "e.g. postgresql://planner@db.intranet:5432/landuse (password from "
+                "PGPASSWORD or ~/.pgpass)",
+            )
+        elif (raw.get("table") is None) == (raw.get("sql") is None):
+            self.problem(
+                f"{prefix}.table",
+                "a PostGIS layer needs exactly one of 'table:' (schema.table) or 'sql:'",
+                "e.g. table: planning.parcels",
             )
         return LayerSpec(
             kind=kind,
@@ -466,6 +501,24 @@ class _Parser:
             shortfall=self.choice(raw, "shortfall", "subsidy", SHORTFALL_BEARERS, p),
             budget=self.number(raw, "budget", None, p),
             spread_max_ratio=self.number(raw, "spread_max_ratio", None, p, low_open=True),
+        )
+
+    def map(self, raw: dict[str, Any]) -> MapSpec:
+        p = "map"
+        self.keys(raw, {"lang", "tiles", "attribution", "datum"}, p)
+        tiles = raw.get("tiles")
+        if tiles is not None and (not isinstance(tiles, str) or "{z}" not in tiles):
+            self.problem(
+                "map.tiles",
+                f"must be a tile URL template with {{z}}, {{x}}, {{y}}, got {tiles!r}",
+                "e.g. http://tiles.intranet/{z}/{x}/{y}.png, or leave it out for no base map",
+            )
+            tiles = None
+        return MapSpec(
+            lang=self.choice(raw, "lang", "zh", MAP_LANGS, p),
+            tiles=tiles,
+            attribution=str(raw.get("attribution") or ""),
+            datum=self.choice(raw, "datum", "auto", MAP_DATUMS, p),
         )
 
     def solver(self, raw: dict[str, Any]) -> SolverOptions:

@@ -118,3 +118,13 @@ def make_scenario(tmp_path: Path) -> Builder:
         return path
 
     return build
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scenario run once per test session (CBC, as the scenario says)."""
+    from landplan.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "daxing-demo"
+    assert main(["run", str(DEMO), "--out", str(out), "-q"]) == 0
+    return out

@@ -21,13 +21,6 @@ def _hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-@pytest.fixture(scope="module")
-def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "daxing-demo"
-    assert main(["run", str(DEMO), "--out", str(out), "-q"]) == 0
-    return out
-
-
 def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
     names = {p.name for p in demo_out.iterdir()}
     assert {
@@ -36,6 +29,9 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
         "allocation.gpkg",
         "summary.json",
         "scenario.resolved.yaml",
+        "costshare_by_park.csv",
+        "map.html",
+        "report.html",
     } <= names
     allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
     assert len(allocation) == 120 and allocation["project_id"].is_unique
@@ -60,9 +56,11 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
     assert shares["share"].sum() + shares["subsidy"].sum() == pytest.approx(
         shares["base_share"].sum(), rel=1e-9
     )
-    layer = gpd.read_file(demo_out / "allocation.gpkg")
+    layer = gpd.read_file(demo_out / "allocation.gpkg", layer="parcels")
     assert len(layer) == 814 and layer.crs.to_epsg() == 4548
     assert layer["n_projects"].sum() == summary["projects"]["placed"]
+    constraints = gpd.read_file(demo_out / "allocation.gpkg", layer="constraints")
+    assert sorted(set(constraints["name"])) == ["ecological red line", "hydrogen safety distance"]
     resolved = yaml.safe_load((demo_out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     assert resolved["costshare"]["cap_ratio"] == 0.7 and resolved["solver"]["threads"] == 2
     assert any(k.endswith("collective_land.dbf") for k in resolved["inputs_sha256"])

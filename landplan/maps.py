@@ -1,0 +1,579 @@
+"""``map.html``: the plan on a parcel map that opens from disk with no network.
+
+Built with folium from an output folder (``allocation.gpkg``, ``allocation.csv``,
+``summary.json``, ``scenario.resolved.yaml``), so ``landplan map OUT_DIR`` rebuilds
+exactly what ``landplan run`` wrote. Leaflet's script and style sheet are inlined
+from ``landplan/static`` and every reference to another host is removed, so the
+page makes no request unless the scenario names a tile server.
+
+Every text from the data reaches the page as JSON and is put on screen with
+``textContent`` (popups, tooltips, the search list and the unplaced panel), so a
+parcel called ``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import yaml
+
+from landplan.errors import InputError, LandplanError, Problem
+from landplan.scenario import MapSpec
+
+log = logging.getLogger(__name__)
+
+# Display geometry: simplified to this many metres, coordinates to 1e-6° (~0.1 m).
+SIMPLIFY_M = 1.0
+PRECISION = 6
+
+STATUS_COLOURS = {"available": "#3a9e4f", "reserved": "#e6a117", "occupied": "#8c8c8c"}
+KIND_EDGES = {"factory": "#5b3a8c", "vacant": "#1f5f8b", "collective": "#8b5a1f"}
+SECTOR_PALETTE = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#e377c2",
+    "#bcbd22",
+    "#8c564b",
+    "#7f7f7f",
+]
+# Cost-share layer: share borne per ha of land used, as a fraction of the park average.
+RATIO_CLASSES = [
+    (0.0, 0.7, "#2166ac"),
+    (0.7, 0.95, "#92c5de"),
+    (0.95, 1.05, "#f7f7f7"),
+    (1.05, 1.3, "#f4a582"),
+    (1.3, np.inf, "#b2182b"),
+]
+
+TEXT: dict[str, tuple[str, str]] = {
+    "parcel_id": ("地块编号", "Parcel"),
+    "kind": ("类型", "Kind"),
+    "zoning": ("用地性质", "Zoning"),
+    "park": ("园区", "Park"),
+    "area_ha": ("面积（公顷）", "Area (ha)"),
+    "status": ("状态", "Status"),
+    "project_ids": ("项目编号", "Projects"),
+    "project_names": ("项目名称", "Project names"),
+    "sectors": ("产业", "Sector"),
+    "land_used_ha": ("用地（公顷）", "Land used (ha)"),
+    "base_share": ("基准分摊（万元）", "Base share (10k yuan)"),
+    "share": ("实际分摊（万元）", "Share borne (10k yuan)"),
+    "subsidy": ("区级补贴（万元）", "District subsidy (10k yuan)"),
+    "spread_burden": ("其他用地分担（万元）", "Spread to others (10k yuan)"),
+    "share_ratio": ("分摊/园区均价", "Share / park average"),
+    "capped": ("按70%封顶", "Capped (high-tech)"),
+    "factory": ("标准厂房", "Standard factories"),
+    "vacant": ("已征未建/未征闲置用地", "Vacant and unacquired plots"),
+    "collective": ("集体经营性建设用地", "Village-collective land"),
+    "available": ("可用", "available"),
+    "reserved": ("预留", "reserved"),
+    "occupied": ("已占用", "occupied"),
+    "allocation": ("项目落位（按产业）", "Allocation by sector"),
+    "costshare": ("成本分摊（相对园区均价）", "Cost share vs park average"),
+    "parks": ("园区边界", "Park boundaries"),
+    "unplaced": ("未落位项目", "Unplaced projects"),
+    "search": ("搜索地块或项目编号", "Search parcel or project id"),
+    "not_found": ("未找到", "not found"),
+    "none": ("无", "none"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "legend": ("图例", "Legend"),
+    "constraint": ("空间约束", "Constraint"),
+}
+
+
+def text(key: str, lang: str) -> str:
+    """A label in Chinese or English."""
+    zh, en = TEXT.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+# -- GCJ-02 ("Mars coordinates"), the datum of Gaode/AutoNavi tiles ------------------
+
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift WGS-84 coordinates to GCJ-02 (the published algorithm; exact, not a fit).
+
+    Points outside mainland China's bounding box are returned unchanged.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    x, y = lon - 105.0, lat - 35.0
+    pi = np.pi
+    common = (20 * np.sin(6 * x * pi) + 20 * np.sin(2 * x * pi)) * 2 / 3
+    dlat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + common
+    dlat += (20 * np.sin(y * pi) + 40 * np.sin(y / 3 * pi)) * 2 / 3
+    dlat += (160 * np.sin(y / 12 * pi) + 320 * np.sin(y * pi / 30)) * 2 / 3
+    dlon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + common
+    dlon += (20 * np.sin(x * pi) + 40 * np.sin(x / 3 * pi)) * 2 / 3
+    dlon += (150 * np.sin(x / 12 * pi) + 300 * np.sin(x / 30 * pi)) * 2 / 3
+    rad = lat / 180 * pi
+    magic = 1 - _EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = dlat * 180 / ((_A * (1 - _EE)) / (magic * sqrt_magic) * pi)
+    dlon = dlon * 180 / (_A / sqrt_magic * np.cos(rad) * pi)
+    outside = (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
+    return np.where(outside, lon, lon + dlon), np.where(outside, lat, lat + dlat)
+
+
+def _gcj02(geoms: np.ndarray) -> np.ndarray:
+    def shift(coords: np.ndarray) -> np.ndarray:
+        lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    return np.asarray(shapely.transform(geoms, shift))
+
+
+# -- reading an output folder ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Folder:
+    """What the map and the report read from an output folder."""
+
+    path: Path
+    parcels: gpd.GeoDataFrame
+    constraints: gpd.GeoDataFrame
+    allocation: pd.DataFrame
+    costshare_by_park: pd.DataFrame
+    summary: dict[str, Any]
+    scenario: dict[str, Any]
+
+
+def read_folder(out_dir: Path) -> Folder:
+    """Read an output folder written by ``landplan run``; exit 2 if it is not one."""
+    import pyogrio
+
+    try:
+        parcels = gpd.read_file(out_dir / "allocation.gpkg", layer="parcels", engine="pyogrio")
+        layers = [str(n) for n in pyogrio.list_layers(out_dir / "allocation.gpkg")[:, 0]]
+        constraints = (
+            gpd.read_file(out_dir / "allocation.gpkg", layer="constraints", engine="pyogrio")
+            if "constraints" in layers
+            else gpd.GeoDataFrame({"name": [], "rule": []}, geometry=[], crs=parcels.crs)
+        )
+        allocation = pd.read_csv(out_dir / "allocation.csv", keep_default_na=False)
+        by_park = pd.read_csv(out_dir / "costshare_by_park.csv")
+        summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+        scenario = yaml.safe_load((out_dir / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, pyogrio.errors.DataSourceError) as exc:
+        raise InputError(
+            [
+                Problem(
+                    str(out_dir),
+                    f"not a complete landplan output folder: {exc}",
+                    fix="give a folder written by 'landplan run' (run it again if unsure)",
+                )
+            ]
+        ) from None
+    return Folder(out_dir, parcels, constraints, allocation, by_park, summary, scenario)
+
+
+def map_spec(scenario: dict[str, Any]) -> MapSpec:
+    """The ``map:`` section of ``scenario.resolved.yaml``."""
+    raw = scenario.get("map") or {}
+    return MapSpec(
+        lang=str(raw.get("lang") or "zh"),
+        tiles=raw.get("tiles"),
+        attribution=str(raw.get("attribution") or ""),
+        datum=str(raw.get("datum") or "auto"),
+    )
+
+
+# -- building the page -----------------------------------------------------------------
+
+
+def sector_colours(sectors: list[str]) -> dict[str, str]:
+    return {s: SECTOR_PALETTE[k % len(SECTOR_PALETTE)] for k, s in enumerate(sorted(sectors))}
+
+
+def _display(frame: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame:
+    """Simplified in metres, then WGS-84 (or GCJ-02) at ~0.1 m precision."""
+    out = frame.copy()
+    out["geometry"] = out.geometry.simplify(SIMPLIFY_M, preserve_topology=True)
+    out = out.to_crs("EPSG:4326")
+    geoms = out.geometry.to_numpy()
+    if options.tile_datum == "gcj02":
+        geoms = _gcj02(geoms)
+    out["geometry"] = shapely.set_precision(geoms, 10**-PRECISION)
+    return out[~out.geometry.is_empty]
+
+
+def _props(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Feature properties without empty values (the page treats missing as empty)."""
+    rows = frame[columns].astype(object).where(frame[columns].notna(), None)
+    return [
+        {
+            str(k): (round(v, 2) if isinstance(v, float) else v)
+            for k, v in r.items()
+            if v is not None and v != ""
+        }
+        for r in rows.to_dict("records")
+    ]
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
+    shapes = [json.loads(g) for g in shapely.to_geojson(frame.geometry.to_numpy())]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": k, "properties": p, "geometry": g}
+            for k, (p, g) in enumerate(zip(_props(frame, columns), shapes, strict=True))
+        ],
+    }
+
+
+def build_map(folder: Folder, lang: str | None = None) -> str:
+    """The self-contained ``map.html`` text, in ``lang`` (default: the scenario's)."""
+    options = map_spec(folder.scenario)
+    lang = lang or options.lang
+    parcels = folder.parcels
+    if parcels.crs is None or not len(parcels):
+        raise LandplanError(f"{folder.path}: allocation.gpkg has no parcels to map")
+    display = _display(parcels, options)
+    placed = display[display["project_ids"] != ""]
+    west, south, east, north = display.total_bounds
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_control=True,
+    )
+    if options.tiles:
+        folium.TileLayer(
+            options.tiles, attr=options.attribution or "tiles", name="base map", overlay=False
+        ).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+
+    fields = ["parcel_id", "kind", "zoning", "park", "area_ha", "status", "project_ids"]
+    money = ["sectors", "project_names", "land_used_ha", "base_share", "share", "subsidy"]
+    money += ["spread_burden", "share_ratio", "capped"]
+    layers: dict[str, str] = {}
+    styles: dict[str, str] = {}
+    passive: list[str] = []  # drawn for context: they must not catch clicks meant for parcels
+
+    def add(name: str, key: str, frame: gpd.GeoDataFrame, style: str, show: bool = True) -> None:
+        columns = fields if key in ("factory", "vacant", "collective") else [*fields, *money]
+        layer = folium.GeoJson(
+            _feature_collection(frame, columns),
+            name=name,
+            show=show,
+            style_function=None,
+            on_each_feature=folium.JsCode(f"function(f, l) {{ landplan.bind(f, l, '{key}'); }}"),
+        )
+        layer.add_to(m)
+        layers[key] = layer.get_name()
+        styles[key] = style
+
+    for kind in ("factory", "vacant", "collective"):
+        subset = display[display["kind"] == kind]
+        if len(subset):
+            add(text(kind, lang), kind, subset, "status")
+    add(text("allocation", lang), "allocation", placed, "sector")
+    add(text("costshare", lang), "costshare", placed, "ratio", show=False)
+    constraints = _display(folder.constraints, options) if len(folder.constraints) else None
+    if constraints is not None:
+        for name, group in constraints.groupby("name"):
+            fc = json.loads(group[["name", "rule", "geometry"]].to_json())
+            layer = folium.GeoJson(
+                fc,
+                name=f"{text('constraint', lang)}: {name}",
+                style_function=lambda _f: {
+                    "color": "#b2182b",
+                    "weight": 1.5,
+                    "dashArray": "6 4",
+                    "fillColor": "#b2182b",
+                    "fillOpacity": 0.12,
+                },
+            )
+            layer.add_to(m)
+            passive.append(layer.get_name())
+    boundaries = _park_outlines(parcels, options)
+    if boundaries is not None:
+        group = folium.FeatureGroup(name=text("parks", lang))
+        outline = folium.GeoJson(
+            json.loads(boundaries[["park", "geometry"]].to_json()),
+            style_function=lambda _f: {"color": "#333", "weight": 2, "fill": False},
+        )
+        outline.add_to(group)
+        passive.append(outline.get_name())
+        for row in boundaries.itertuples():
+            point = row.geometry.representative_point()
+            folium.Marker(
+                [point.y, point.x],
+                icon=folium.DivIcon(html="", class_name="lp-park-label"),
+            ).add_to(group)
+        group.add_to(m)
+        layers["parks"] = group.get_name()
+    folium.LayerControl(collapsed=False).add_to(m)
+
+    unplaced = folder.allocation[folder.allocation["status"] != "placed"]
+    sectors = sorted(set(folder.allocation["sector"].astype(str)))
+    config = {
+        "lang": lang,
+        "map": m.get_name(),
+        "layers": layers,
+        "styles": styles,
+        "passive": passive,
+        "text": {k: text(k, lang) for k in TEXT},
+        "statusColours": STATUS_COLOURS,
+        "kindEdges": KIND_EDGES,
+        "sectorColours": sector_colours(sectors),
+        "ratioClasses": [[lo, None if np.isinf(hi) else hi, c] for lo, hi, c in RATIO_CLASSES],
+        "parkLabels": [] if boundaries is None else list(boundaries["park"]),
+        "unplaced": _props(unplaced, ["project_id", "name", "reason", "detail"]),
+        "title": folder.summary.get("scenario", ""),
+    }
+    root: Any = m.get_root()  # a branca Figure (typed as Element)
+    root.header.add_child(folium.Element(f"<style>{_CSS}</style>"))
+    root.header.add_child(
+        folium.Element(f"<script>var landplan = {_JS_HELPERS};</script>"), name="landplan_helpers"
+    )
+    # folium writes the map's own script when the page renders, after anything added
+    # here, so the helpers start once the document (and so the map) is complete.
+    start = (
+        "document.addEventListener('DOMContentLoaded', function () "
+        f"{{ landplan.start({_json_for_script(config)}); }});"
+    )
+    root.header.add_child(folium.Element(f"<script>{start}</script>"), name="landplan_start")
+    return offline(root.render())
+
+
+def _park_outlines(parcels: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame | None:
+    """An outline around each park's parcels (closing the road gaps between them)."""
+    if not len(parcels):
+        return None
+    merged = parcels.dissolve(by="park", as_index=False)[["park", "geometry"]]
+    merged["geometry"] = merged.geometry.buffer(40).buffer(-35).simplify(5)
+    return _display(merged, options)
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON safe inside a <script> element (no ``</script>``, no ``<!--``)."""
+    return (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+_EXTERNAL_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.I)
+_EXTERNAL_STYLE = re.compile(r'<link[^>]*\bhref="https?://[^"]*"[^>]*/?>\s*', re.I)
+
+
+def offline(page: str) -> str:
+    """Drop every script and style sheet from another host; inline Leaflet's."""
+    static = resources.files("landplan") / "static"
+    script = (static / "leaflet.js").read_text(encoding="utf-8")
+    style = (static / "leaflet.css").read_text(encoding="utf-8")
+    page = _EXTERNAL_SCRIPT.sub("", page)
+    page = _EXTERNAL_STYLE.sub("", page)
+    inline = f"<style>{style}</style><script>{script}</script>"
+    page = page.replace("<head>", "<head>" + inline, 1)
+    # links a reader may click (Leaflet's attribution) are fine; anything loaded is not
+    left = re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="(https?://[^"]+)"', page)
+    left += re.findall(r"url\((?:'|\")?(https?://[^)'\"]+)", page)
+    if left:
+        raise LandplanError(f"bug: the map still refers to {left[:3]}")
+    return page
+
+
+_CSS = """
+html, body {height: 100%; margin: 0}
+.lp-panel {background: rgba(255,255,255,.95); padding: 6px 8px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.35); font: 12px/1.4 sans-serif; max-width: 320px}
+.lp-panel h4 {margin: 0 0 4px; font-size: 13px}
+.lp-unplaced {max-height: 40vh; overflow-y: auto}
+.lp-unplaced li {margin-bottom: 3px}
+.lp-swatch {display: inline-block; width: 12px; height: 12px; margin-right: 4px;
+  vertical-align: middle; border: 1px solid #555}
+.lp-popup table {border-collapse: collapse}
+.lp-popup th {text-align: left; padding-right: 8px; color: #555; font-weight: normal}
+.lp-park-label {pointer-events: none}
+.lp-park-label span {font: bold 13px sans-serif; color: #222; white-space: nowrap;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff}
+.lp-search input {width: 190px}
+"""
+
+# Plain ES5 so that the page works in the older browsers intranets keep.
+_JS_HELPERS = r"""{
+  config: null, index: {},
+  styles: {
+    status: function (f) {
+      var c = landplan.config, p = f.properties;
+      return {color: c.kindEdges[p.kind] || '#333', weight: 1,
+              fillColor: c.statusColours[p.status] || '#ccc', fillOpacity: 0.45};
+    },
+    sector: function (f) {
+      var c = landplan.config, s = (f.properties.sectors || '').split(';')[0];
+      return {color: '#222', weight: 1, fillColor: c.sectorColours[s] || '#666',
+              fillOpacity: 0.8};
+    },
+    ratio: function (f) {
+      var c = landplan.config, r = f.properties.share_ratio, colour = '#ccc';
+      for (var i = 0; i < c.ratioClasses.length; i++) {
+        var k = c.ratioClasses[i];
+        if (r !== null && r >= k[0] && (k[1] === null || r < k[1])) { colour = k[2]; }
+      }
+      var capped = f.properties.capped;
+      return {color: capped ? '#000' : '#555', weight: capped ? 2.5 : 1,
+              dashArray: capped ? '4 3' : null, fillColor: colour, fillOpacity: 0.85};
+    }
+  },
+  el: function (tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  },
+  popup: function (p, key) {
+    var c = landplan.config, t = c.text, box = landplan.el('div', null, 'lp-popup');
+    var table = landplan.el('table');
+    var rows = ['parcel_id', 'kind', 'zoning', 'park', 'area_ha', 'status'];
+    if (p.project_ids) {
+      rows = rows.concat(['project_ids', 'project_names', 'sectors', 'land_used_ha']);
+      if (key === 'costshare' || key === 'allocation') {
+        rows = rows.concat(['base_share', 'share', 'subsidy', 'spread_burden', 'share_ratio',
+                            'capped']);
+      }
+    }
+    for (var i = 0; i < rows.length; i++) {
+      var v = p[rows[i]];
+      if (v === null || v === undefined || v === '') { continue; }
+      if (rows[i] === 'kind' || rows[i] === 'status') { v = t[v] || v; }
+      if (rows[i] === 'capped') { v = v ? t.yes : t.no; }
+      var tr = landplan.el('tr');
+      tr.appendChild(landplan.el('th', t[rows[i]] || rows[i]));
+      tr.appendChild(landplan.el('td', v));
+      table.appendChild(tr);
+    }
+    box.appendChild(table);
+    return box;
+  },
+  bind: function (f, layer, key) {
+    var p = f.properties;
+    layer.bindPopup(function () { return landplan.popup(p, key); });
+    var tip = p.parcel_id + (p.project_ids ? ' · ' + p.project_ids : '');
+    layer.bindTooltip(landplan.el('span', tip), {sticky: true});
+    var ids = [p.parcel_id].concat(p.project_ids ? p.project_ids.split(';') : []);
+    for (var i = 0; i < ids.length; i++) {
+      var k = String(ids[i]).toLowerCase();
+      if (!landplan.index[k] || key === 'allocation') { landplan.index[k] = layer; }
+    }
+  },
+  control: function (position, build) {
+    var C = L.Control.extend({onAdd: function () {
+      var div = landplan.el('div', null, 'lp-panel');
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      build(div);
+      return div;
+    }});
+    return new C({position: position});
+  },
+  find: function (query) {
+    var layer = landplan.index[String(query).trim().toLowerCase()];
+    var map = window[landplan.config.map];
+    if (!layer) { return false; }
+    var group = null;
+    for (var key in landplan.config.layers) {
+      var g = window[landplan.config.layers[key]];
+      if (g && g.hasLayer && g.hasLayer(layer)) { group = g; }
+    }
+    if (group && !map.hasLayer(group)) { map.addLayer(group); }
+    map.fitBounds(layer.getBounds(), {maxZoom: 17});
+    layer.openPopup(layer.getBounds().getCenter());
+    return true;
+  },
+  start: function (config) {
+    landplan.config = config;
+    var map = window[config.map], t = config.text;
+    // a canvas hands a click to the topmost shape containing it, filled or not
+    for (var i = 0; i < config.passive.length; i++) {
+      window[config.passive[i]].eachLayer(function (l) { l.options.interactive = false; });
+    }
+    for (var key in config.styles) {
+      var layer = window[config.layers[key]], style = landplan.styles[config.styles[key]];
+      layer.options.style = style;
+      layer.setStyle(style);
+    }
+    landplan.control('topleft', function (div) {
+      div.className += ' lp-search';
+      var input = landplan.el('input'), note = landplan.el('div');
+      input.type = 'search'; input.placeholder = t.search; input.id = 'lp-search';
+      input.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter') { note.textContent = landplan.find(input.value) ? '' : t.not_found; }
+      });
+      div.appendChild(input); div.appendChild(note);
+    }).addTo(map);
+    landplan.control('bottomleft', function (div) {
+      div.id = 'lp-unplaced';
+      div.appendChild(landplan.el('h4', t.unplaced + ' (' + config.unplaced.length + ')'));
+      var list = landplan.el('ul', null, 'lp-unplaced');
+      for (var i = 0; i < config.unplaced.length; i++) {
+        var u = config.unplaced[i], li = landplan.el('li');
+        li.appendChild(landplan.el('b', u.project_id + ' ' + (u.name || '')));
+        li.appendChild(landplan.el('div', u.reason + (u.detail ? ': ' + u.detail : '')));
+        list.appendChild(li);
+      }
+      if (!config.unplaced.length) { list.appendChild(landplan.el('li', t.none)); }
+      div.appendChild(list);
+    }).addTo(map);
+    landplan.control('bottomright', function (div) {
+      div.id = 'lp-legend';
+      div.appendChild(landplan.el('h4', t.legend));
+      function row(colour, label, dashed) {
+        var r = landplan.el('div'), s = landplan.el('span', null, 'lp-swatch');
+        s.style.background = colour;
+        if (dashed) { s.style.border = '2px dashed #000'; }
+        r.appendChild(s); r.appendChild(document.createTextNode(label)); div.appendChild(r);
+      }
+      div.appendChild(landplan.el('b', t.allocation));
+      for (var s in config.sectorColours) { row(config.sectorColours[s], s); }
+      div.appendChild(landplan.el('b', t.status));
+      for (var k in config.statusColours) { row(config.statusColours[k], t[k] || k); }
+      div.appendChild(landplan.el('b', t.costshare));
+      for (var i = 0; i < config.ratioClasses.length; i++) {
+        var c = config.ratioClasses[i];
+        row(c[2], c[0] + (c[1] === null ? '+' : '–' + c[1]));
+      }
+      row('#fff', t.capped, true);
+    }).addTo(map);
+    var parks = config.layers.parks && window[config.layers.parks];
+    if (parks) {
+      var n = 0;
+      parks.eachLayer(function (l) {
+        if (l.setIcon && n < config.parkLabels.length) {
+          var span = landplan.el('span', config.parkLabels[n++]);
+          l.options.interactive = false;  // a label must not swallow clicks on parcels
+          l.setIcon(L.divIcon({className: 'lp-park-label', html: span, iconSize: null}));
+        }
+      });
+    }
+  }
+}"""
+
+
+def write_map(out_dir: Path, target: Path, lang: str | None = None) -> None:
+    """Build ``map.html`` from ``out_dir`` and write it to ``target``."""
+    target.write_text(build_map(read_folder(out_dir), lang), encoding="utf-8")

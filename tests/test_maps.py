@@ -1,0 +1,263 @@
+"""map.html and report.html in a real browser (Debian's Chromium, driven by Playwright).
+
+Every request that would leave ``file://`` is blocked and recorded: none may be
+attempted. Screenshots go to ``test-artifacts/`` to be looked at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from landplan.cli import main
+from landplan.maps import wgs84_to_gcj02
+from tests.conftest import ROOT, Builder, land_row, plot, project_row
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class Page:
+    """A page opened from disk with the network blocked and every request recorded."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.context.route(re.compile(r"^(?!file:|data:)"), self._block)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_load_state("load")
+
+    def _block(self, route: Any) -> None:
+        self.requests.append(route.request.url)
+        route.abort()
+
+    def js(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium missing: run the README's test command"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+# Layer counts, drawn shapes and the screen point of a feature, from the page itself.
+COUNT = """() => {
+  var c = landplan.config, map = window[c.map], out = {};
+  for (var key in c.layers) {
+    var g = window[c.layers[key]], n = 0;
+    if (g.getLayers) { g.getLayers().forEach(function (l) { if (map.hasLayer(l)) n++; }); }
+    out[key] = {on_map: map.hasLayer(g), drawn: n};
+  }
+  return out;
+}"""
+ZOOM_TO = """([key, id]) => {
+  var c = landplan.config, map = window[c.map], g = window[c.layers[key]], hit = null;
+  g.eachLayer(function (l) { if (l.feature.properties.parcel_id === id) hit = l; });
+  map.fitBounds(hit.getBounds(), {animate: false, maxZoom: 17});
+  return map.getZoom();
+}"""
+IDLE = """() => {
+  var m = window[landplan.config.map];
+  return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress);
+}"""
+SCREEN = """([lon, lat]) => {
+  var map = window[landplan.config.map], p = map.latLngToContainerPoint([lat, lon]);
+  var box = map.getContainer().getBoundingClientRect();
+  return [box.left + p.x, box.top + p.y];
+}"""
+
+
+def _click_parcel(page: Page, key: str, parcel: Any) -> str:
+    point = parcel.geometry.representative_point()
+    page.page.wait_for_function(IDLE)  # the opening zoom may still be animating
+    page.js(ZOOM_TO, [key, parcel["parcel_id"]])
+    page.page.wait_for_function(IDLE)
+    page.page.wait_for_timeout(100)
+    x, y = page.js(SCREEN, [point.x, point.y])
+    page.page.mouse.click(x, y)
+    page.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+    return str(page.page.inner_text(".leaflet-popup-content"))
+
+
+def test_demo_map_offline_complete_and_clickable(browser: Any, demo_out: Path) -> None:
+    parcels = gpd.read_file(demo_out / "allocation.gpkg", layer="parcels").to_crs("EPSG:4326")
+    page = Page(browser, demo_out / "map.html")
+    try:
+        assert page.requests == []
+        assert page.errors == []
+        counts = page.js(COUNT)
+        drawn = sum(counts[k]["drawn"] for k in ("factory", "vacant", "collective"))
+        assert drawn == len(parcels) == 814
+        placed = parcels[parcels["project_ids"] != ""]
+        assert counts["allocation"]["drawn"] == len(placed)
+        assert counts["costshare"]["on_map"] is False  # off until asked for
+        page.shot("map-demo.png")
+
+        # clicking a placed parcel opens its popup, with its id and its project
+        parcel = placed.iloc[len(placed) // 2]
+        text = _click_parcel(page, "allocation", parcel)
+        assert parcel["parcel_id"] in text and parcel["project_ids"].split(";")[0] in text
+        page.shot("map-demo-popup.png")
+
+        # toggling a layer in the layer control hides it
+        label = page.page.locator(".leaflet-control-layers label", has_text="项目落位")
+        label.locator("input").click()
+        assert page.js(COUNT)["allocation"]["on_map"] is False
+
+        # search by project id: zooms there and opens the popup
+        project = placed.iloc[0]["project_ids"].split(";")[0]
+        page.page.fill("#lp-search", project)
+        page.page.press("#lp-search", "Enter")
+        page.page.wait_for_timeout(300)
+        assert project in page.page.inner_text(".leaflet-popup-content")
+        # the unplaced panel lists every unplaced project with its reason
+        panel = page.page.inner_text("#lp-unplaced")
+        summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
+        assert f"({120 - summary['projects']['placed']})" in panel
+        assert "budget" in panel
+        assert page.requests == [] and page.errors == []
+    finally:
+        page.close()
+
+
+def test_hostile_names_show_as_text(browser: Any, make_scenario: Builder, tmp_path: Path) -> None:
+    evil = "<script>window.__pwned = 1</script>"
+    path = make_scenario(
+        # J2 (0.25 ha) is too small for P1 (0.5-2 ha), so P1 goes on J1
+        land=[land_row("<b>J1</b>", 0), land_row("J2", 1, geometry=plot(1, 50, 50))],
+        projects=[
+            project_row("P1", name=evil),
+            project_row("P2", name="<img src=x onerror='window.__pwned = 2'>", sector="it"),
+        ],
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    for name in ("map.html", "report.html"):
+        page = Page(browser, out / name)
+        try:
+            assert page.js("() => window.__pwned === undefined")
+            assert page.requests == [] and page.errors == []
+            if name == "map.html":
+                parcels = gpd.read_file(out / "allocation.gpkg", layer="parcels")
+                parcel = parcels.to_crs("EPSG:4326").set_index("parcel_id", drop=False)
+                parcel = parcel.loc["<b>J1</b>"]
+                text = _click_parcel(page, "allocation", parcel)
+                assert "<b>J1</b>" in text and evil in text
+                assert "<img src=x" in page.page.inner_text("#lp-unplaced")
+            else:
+                body = page.page.inner_text("body")
+                assert evil in body and "<img src=x" in body
+            assert page.js("() => window.__pwned === undefined")
+            page.shot(f"hostile-{name}.png")
+        finally:
+            page.close()
+
+
+def test_demo_report_offline_and_complete(browser: Any, demo_out: Path) -> None:
+    page = Page(browser, demo_out / "report.html")
+    try:
+        assert page.requests == [] and page.errors == []
+        body = page.page.inner_text("body")
+        summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
+        assert f"{summary['projects']['placed']} / 120" in body
+        for target in summary["targets_2025"].values():
+            assert target["label"] in body
+        allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
+        for row in allocation[allocation["status"] != "placed"].itertuples():
+            assert row.project_id in body and row.detail in body  # each unplaced, and why
+        assert page.js("() => document.images.length") >= 2
+        assert page.js("() => Array.from(document.images).every(i => i.naturalWidth > 0)")
+        page.shot("report-demo.png")
+    finally:
+        page.close()
+
+
+# Published test vectors of the GCJ-02 algorithm (eviltransform): WGS-84 -> GCJ-02.
+GCJ_VECTORS = [
+    ((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215)),  # Shanghai
+    ((22.543847, 113.912316), (22.540796131694766, 113.9171764808363)),  # Shenzhen
+    ((39.911954, 116.377817), (39.91334545536069, 116.38404722455657)),  # Beijing
+]
+
+
+def test_gcj02_shift_matches_published_vectors() -> None:
+    wgs = np.array([w for w, _ in GCJ_VECTORS])
+    lon, lat = wgs84_to_gcj02(wgs[:, 1], wgs[:, 0])
+    expected = np.array([g for _, g in GCJ_VECTORS])
+    assert lat == pytest.approx(expected[:, 0], abs=1e-9)
+    assert lon == pytest.approx(expected[:, 1], abs=1e-9)
+    # outside China nothing moves (Tokyo, Reykjavik)
+    lon, lat = wgs84_to_gcj02(np.array([139.767125, -21.9426]), np.array([35.681236, 64.1466]))
+    assert list(lon) == [139.767125, -21.9426] and list(lat) == [35.681236, 64.1466]
+
+
+def test_gaode_tiles_shift_the_overlays(demo_out: Path, tmp_path: Path) -> None:
+    out = tmp_path / "gaode"
+    shutil.copytree(demo_out, out)
+    scenario = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    scenario["map"] = {
+        "lang": "en",
+        "tiles": "https://webrd01.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}&style=8",
+        "attribution": "Gaode",
+        "datum": "auto",
+    }
+    (out / "scenario.resolved.yaml").write_text(yaml.safe_dump(scenario, allow_unicode=True))
+    assert main(["map", str(out)]) == 0
+    shifted = (out / "map.html").read_text(encoding="utf-8")
+    plain = (demo_out / "map.html").read_text(encoding="utf-8")
+    assert "webrd01.is.autonavi.com" in shifted and "autonavi" not in plain
+
+    def first_ring(page: str) -> np.ndarray:
+        match = re.search(r'"coordinates": \[\[\[([-\d.]+), ([-\d.]+)\]', page)
+        assert match
+        return np.array([float(match.group(1)), float(match.group(2))])
+
+    wgs = first_ring(plain)
+    lon, lat = wgs84_to_gcj02(wgs[:1], wgs[1:])
+    assert first_ring(shifted) == pytest.approx([lon[0], lat[0]], abs=2e-6)
+    assert "Vacant and unacquired plots" in shifted  # map.lang: en
+
+
+def test_map_of_a_folder_that_is_not_an_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["map", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a complete landplan output folder" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
