@@ -70,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--gap", type=float, metavar="G", help="relative MIP gap, e.g. 0.001")
     run.add_argument("--threads", type=int, metavar="N", help="solver threads")
     run.add_argument(
+        "--to-postgis",
+        metavar="URL",
+        help="also write the results to PostGIS, postgresql://user@host:port/db "
+        "(password from PGPASSWORD or ~/.pgpass), in one transaction",
+    )
+    run.add_argument("--schema", default="landplan", help="schema for --to-postgis")
+    run.add_argument(
+        "--keep-history",
+        action="store_true",
+        help="with --to-postgis: add this run's rows (keyed by run_id) instead of replacing",
+    )
+    run.add_argument(
         "--set",
         action="append",
         default=[],
@@ -156,7 +168,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from landplan.run import run
+    from landplan.run import PostgisTarget, run
     from landplan.scenario import load_scenario
     from landplan.sweep import parse_sets
 
@@ -187,7 +199,10 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides=overrides)
     out = Path(args.out) if args.out else Path("out") / scenario.name
     export = Path(args.export_model) if args.export_model else None
-    result = run(scenario, out, export_model=export)
+    target = (
+        PostgisTarget(args.to_postgis, args.schema, args.keep_history) if args.to_postgis else None
+    )
+    result = run(scenario, out, export_model=export, to_postgis=target)
     alloc = result.allocation
     placed = int((alloc.outcome["status"] == "placed").sum())
     print(

@@ -29,6 +29,7 @@ from landplan.allocate import Allocation
 from landplan.constants import MU_PER_HA, PLAN_TARGETS
 from landplan.inputs import Inputs
 from landplan.maps import write_map
+from landplan.qgis import write_styles
 from landplan.report import write_report
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,16 @@ class RunResult:
     runtime_s: float
 
 
-def write_folder(out_dir: Path, writers: dict[str, Callable[[Path], object]]) -> None:
-    """Write ``writers`` (file name -> writer) into ``out_dir`` atomically."""
+def write_folder(
+    out_dir: Path,
+    writers: dict[str, Callable[[Path], object]],
+    before_commit: Callable[[], object] | None = None,
+) -> None:
+    """Write ``writers`` (file name -> writer) into ``out_dir`` atomically.
+
+    ``before_commit`` (e.g. the PostGIS transaction) runs once every file is
+    written and before the folder is put in place; if it fails, nothing is.
+    """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
@@ -55,6 +64,8 @@ def write_folder(out_dir: Path, writers: dict[str, Callable[[Path], object]]) ->
     try:
         for name, writer in writers.items():
             writer(tmp / name)
+        if before_commit is not None:
+            before_commit()
         if out_dir.exists():
             out_dir.rename(old)
         tmp.rename(out_dir)
@@ -89,8 +100,14 @@ def writers(result: RunResult) -> dict[str, Callable[[Path], object]]:
 
 
 def write_gpkg(result: RunResult, path: Path) -> None:
-    """``allocation.gpkg``: layer ``parcels`` and, when the scenario has any, ``constraints``."""
-    parcel_layer(result).to_file(path, layer="parcels", driver="GPKG", engine="pyogrio")
+    """``allocation.gpkg``: layer ``parcels`` (styled for QGIS) and ``constraints``."""
+    parcels = parcel_layer(result)
+    # GeoPackage 1.2: what the GDAL of desktop QGIS and Debian's gdal-bin read fully
+    parcels.to_file(
+        path, layer="parcels", driver="GPKG", engine="pyogrio", dataset_options={"VERSION": "1.2"}
+    )
+    sectors = sorted(set(result.inputs.tables.projects["sector"].astype(str)))
+    write_styles(path, sectors, [c for c in parcels.columns if c != "geometry"])
     shapes = []
     for spec in result.inputs.scenario.constraints:
         layer = pyogrio.read_dataframe(spec.path, layer=spec.layer, columns=[])
@@ -136,6 +153,7 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
         project_ids=("project_id", ";".join),
         project_names=("name", ";".join),
         sectors=("sector", lambda s: ";".join(dict.fromkeys(s))),
+        sector=("sector", "first"),
         n_projects=("project_id", "size"),
         land_used_ha=("land_ha", "sum"),
     )
@@ -153,7 +171,7 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
         )
     )
     layer = layer.join(by_parcel, on="parcel_id").join(money, on="parcel_id")
-    for column in ("project_ids", "project_names", "sectors"):
+    for column in ("project_ids", "project_names", "sectors", "sector"):
         layer[column] = layer[column].fillna("")
     layer["n_projects"] = layer["n_projects"].fillna(0).astype(int)
     layer["capped"] = layer["capped"].fillna(False).astype(bool)
@@ -282,13 +300,25 @@ def resolved(result: RunResult) -> dict[str, Any]:
     files: set[Path] = {scenario.file, scenario.projects, scenario.zoning}
     if scenario.parks:
         files.add(scenario.parks)
+    tables = []
     for spec in scenario.layers:
+        if spec.url is not None:
+            tables.append(spec.source)
         if spec.path is not None:
             files.add(spec.path)
             if spec.path.suffix.lower() == ".shp":
                 files.add(spec.path.with_suffix(".dbf"))
     files |= {c.path for c in scenario.constraints}
     data["inputs_sha256"] = {str(f): _sha256(f) for f in sorted(files) if f.is_file()}
+    if tables:  # database layers: the parcels as read, hashed in a stable order
+        read = result.inputs.parcels
+        mine = read[read["layer"].isin([s.table or "sql" for s in result.inputs.scenario.layers])]
+        digest = pd.util.hash_pandas_object(
+            mine.drop(columns="geometry").assign(wkb=mine.geometry.to_wkb()), index=False
+        )
+        data["inputs_sha256"]["postgis: " + "; ".join(tables)] = hashlib.sha256(
+            digest.to_numpy().tobytes()
+        ).hexdigest()
     data["landplan_version"] = __version__
     data["run_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return data

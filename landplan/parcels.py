@@ -89,7 +89,12 @@ def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
 
 def read_layer(spec: LayerSpec, crs: str, problems: ProblemLog) -> gpd.GeoDataFrame | None:
     """Read one layer entry into contract columns; problems go to ``problems``."""
-    raw = _read_file(spec, problems)
+    if spec.url is not None:
+        from landplan import postgis
+
+        raw = postgis.read_layer(spec, problems)
+    else:
+        raw = _read_file(spec, problems)
     if raw is None:
         return None
     source, layer = spec.source, spec.layer

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from landplan.allocate import allocate
@@ -51,8 +51,31 @@ def compute(
     )
 
 
-def run(scenario: Scenario, out_dir: Path, export_model: Path | None = None) -> RunResult:
-    """Compute the plan and write the output folder atomically."""
+@dataclass(frozen=True)
+class PostgisTarget:
+    """Where ``run --to-postgis`` writes: a database URL, a schema, replace or add."""
+
+    url: str
+    schema: str = "landplan"
+    keep_history: bool = False
+
+
+def run(
+    scenario: Scenario,
+    out_dir: Path,
+    export_model: Path | None = None,
+    to_postgis: PostgisTarget | None = None,
+) -> RunResult:
+    """Compute the plan; write the output folder (and PostGIS tables) whole or not at all."""
     result = compute(scenario, export_model)
-    write_folder(out_dir, writers(result))
+    commit = None
+    if to_postgis is not None:
+        from landplan.postgis import write_results
+
+        target = to_postgis
+
+        def commit() -> None:
+            write_results(result, target.url, target.schema, target.keep_history)
+
+    write_folder(out_dir, writers(result), before_commit=commit)
     return result

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # What the test suite needs from Debian, installed when missing (CI starts clean):
-# Chromium for the browser tests, Noto CJK so screenshots show Chinese labels.
+# Chromium for the browser tests, Noto CJK so screenshots show Chinese labels,
+# PostgreSQL with PostGIS for the database tests (the tests start their own
+# throwaway server), gdal-bin for ogrinfo's check of allocation.gpkg.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
+fonts=$(fc-list 2>/dev/null || true)
+[[ $fonts == *"Noto Sans CJK"* ]] || need+=(fonts-noto-cjk)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgis)
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo

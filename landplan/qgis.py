@@ -1,0 +1,95 @@
+"""QGIS-ready ``allocation.gpkg``: a default style in ``layer_styles`` and field aliases.
+
+QGIS reads a layer's default style from the GeoPackage's ``layer_styles`` table
+(the table QGIS itself writes with "Save as default"). The style here matches the
+web map: placed parcels by sector with the map's colours, other parcels by status;
+field aliases carry the map's Chinese and English labels.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pandas as pd
+import pyogrio
+
+from landplan.maps import STATUS_COLOURS, TEXT, sector_colours
+
+# What QGIS shows for a parcel's class: its first sector if placed, else its status.
+CLASS_EXPRESSION = 'CASE WHEN "sector" <> \'\' THEN "sector" ELSE \'status: \' || "status" END'
+
+
+def _rgba(colour: str, alpha: int) -> str:
+    colour = colour.lstrip("#")
+    r, g, b = (int(colour[k : k + 2], 16) for k in (0, 2, 4))
+    return f"{r},{g},{b},{alpha}"
+
+
+def _symbol(name: str, fill: str, alpha: int, outline: str = "#222222") -> str:
+    options = {
+        "color": _rgba(fill, alpha),
+        "outline_color": _rgba(outline, 255),
+        "outline_width": "0.26",
+        "outline_width_unit": "MM",
+        "style": "solid",
+        "outline_style": "solid",
+    }
+    body = "".join(f'<Option name="{k}" value="{v}" type="QString"/>' for k, v in options.items())
+    return (
+        f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<layer class="SimpleFill" pass="0" enabled="1" locked="0">'
+        f'<Option type="Map">{body}</Option></layer></symbol>'
+    )
+
+
+def parcel_style_qml(sectors: list[str], fields: list[str]) -> str:
+    """The QML of the parcel layer: categories by sector, then by status; aliases."""
+    categories, symbols = [], []
+    classes = [(s, c, 204) for s, c in sector_colours(sectors).items()]
+    classes += [(f"status: {k}", c, 115) for k, c in STATUS_COLOURS.items()]
+    for k, (value, colour, alpha) in enumerate(classes):
+        label = value if not value.startswith("status: ") else TEXT[value[8:]][0] + " " + value
+        categories.append(
+            f'<category value={quoteattr(value)} symbol="{k}" label={quoteattr(label)}'
+            ' render="true"/>'
+        )
+        symbols.append(_symbol(str(k), colour, alpha))
+    aliases = "".join(
+        f'<alias field={quoteattr(f)} index="{k}" name={quoteattr(" / ".join(TEXT[f]))}/>'
+        for k, f in enumerate(fields)
+        if f in TEXT
+    )
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+        '<qgis version="3.28.0" styleCategories="Symbology|Fields">'
+        f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(CLASS_EXPRESSION)}'
+        ' symbollevels="0" enableorderby="0" forceraster="0" referencescale="-1">'
+        f"<categories>{''.join(categories)}</categories>"
+        f"<symbols>{''.join(symbols)}</symbols></renderer-v2>"
+        f"<aliases>{aliases}</aliases></qgis>"
+    )
+
+
+def write_styles(gpkg: Path, sectors: list[str], fields: list[str]) -> None:
+    """Add ``layer_styles`` with the parcel layer's default style to ``gpkg``."""
+    styles = pd.DataFrame(
+        {
+            "f_table_catalog": [""],
+            "f_table_schema": [""],
+            "f_table_name": ["parcels"],
+            "f_geometry_column": ["geom"],
+            "styleName": ["landplan"],
+            "styleQML": [parcel_style_qml(sectors, fields)],
+            "styleSLD": [""],
+            "useAsDefault": [True],
+            "description": ["placed parcels by sector, others by status (as map.html)"],
+            "owner": [""],
+            "ui": [""],
+            "update_time": [pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))],
+        }
+    )
+    pyogrio.write_dataframe(
+        styles, gpkg, layer="layer_styles", driver="GPKG", layer_options={"FID": "id"}
+    )
