@@ -73,21 +73,22 @@ def _random_model_instance(rng: np.random.Generator) -> dict[str, Any]:
     }
 
 
+def _model(inst: dict[str, Any], spread: Any = None) -> Any:
+    """The model of a random instance: output only, less the weighted subsidy."""
+    weights = Objective(output=1, tax=0, jobs=0, hightech=0, major=0, subsidy=inst["w_subsidy"])
+    subsidy = inst["subsidy"] if spread is None else np.zeros(len(inst["pairs"]))
+    return build_model(
+        inst["pairs"], inst["parcels"], inst["projects"], subsidy, weights, inst["budget"], spread
+    )
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_objective_matches_brute_force_on_random_instances(solver: str) -> None:
     rng = np.random.default_rng(7)
     checked = infeasible = 0
     for _ in range(60):
         inst = _random_model_instance(rng)
-        weights = Objective(output=1, tax=0, jobs=0, hightech=0, major=0, subsidy=inst["w_subsidy"])
-        model = build_model(
-            inst["pairs"],
-            inst["parcels"],
-            inst["projects"],
-            inst["subsidy"],
-            weights,
-            inst["budget"],
-        )
+        model = _model(inst)
         result, _ = solve_split(model, SolverOptions(name=solver, gap=0.0, time_limit=30))
         pairs, projects, parcels = inst["pairs"], inst["projects"], inst["parcels"]
         options: dict[str, list[tuple[str, float, float]]] = {p: [] for p in projects["project_id"]}
@@ -458,16 +459,7 @@ def test_spread_fund_matches_brute_force(solver: str) -> None:
         park = rng.choice(["A", "B"], n)
         shortfall = np.where(hightech, rng.integers(0, 40, n), 0).astype(float)
         ceiling = np.where(hightech, 0, rng.integers(0, 30, n)).astype(float)
-        weights = Objective(output=1, tax=0, jobs=0, hightech=0, major=0, subsidy=inst["w_subsidy"])
-        model = build_model(
-            inst["pairs"],
-            inst["parcels"],
-            inst["projects"],
-            np.zeros(n),
-            weights,
-            inst["budget"],
-            SpreadTerms(park, shortfall, ceiling),
-        )
+        model = _model(inst, SpreadTerms(park, shortfall, ceiling))
         result, _ = solve_split(model, SolverOptions(name=solver, gap=0.0, time_limit=30))
         expected = _best_with_spread(inst, park, shortfall, ceiling)
         if expected is None:
@@ -521,15 +513,7 @@ def test_a_start_plan_gives_the_same_optimum(solver: str) -> None:
     seen_good = seen_bad = 0
     for _ in range(30):
         inst = _random_model_instance(rng)
-        weights = Objective(output=1, tax=0, jobs=0, hightech=0, major=0, subsidy=inst["w_subsidy"])
-        model = build_model(
-            inst["pairs"],
-            inst["parcels"],
-            inst["projects"],
-            inst["subsidy"],
-            weights,
-            inst["budget"],
-        )
+        model = _model(inst)
         options = SolverOptions(name=solver, gap=0.0, time_limit=30)
         cold = solve(model, options)
         if cold.status == INFEASIBLE:

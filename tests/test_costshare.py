@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -229,3 +231,21 @@ def test_a_broken_identity_stops_the_run() -> None:
     over = good.assign(share=good["base_share"], subsidy=0.0)
     with pytest.raises(LandplanError, match="exceeds its cap"):
         check_identity(over)
+
+
+def test_a_budget_below_the_unconstrained_subsidy_changes_the_plan(make_scenario: Any) -> None:
+    from landplan.run import compute
+    from landplan.scenario import load_scenario
+    from tests.conftest import land_row, project_row
+
+    # four high-tech projects, each 1 ha at 1,000 万元/ha: 300 万元 of subsidy each
+    land = [land_row(f"L{i}", i) for i in range(4)]
+    projects = [project_row(f"H{i}", hightech="true", output=1000 + 100 * i) for i in range(4)]
+    path = make_scenario(land=land, projects=projects)
+    free = compute(load_scenario(path))
+    assert float(free.shares["subsidy"].sum()) == pytest.approx(1200.0)
+    tight = compute(load_scenario(path, {"costshare.budget": 600}))
+    assert float(tight.shares["subsidy"].sum()) <= 600 + 1e-6
+    # the two most valuable stay (H3, H2); the plan changed
+    assert sorted(tight.allocation.placed["project_id"]) == ["H2", "H3"]
+    assert len(free.allocation.placed) == 4

@@ -196,3 +196,17 @@ def test_wrong_password_and_server_down(
     args = ["run", str(DEMO), "--out", str(tmp_path / "o"), "-q"]
     assert main([*args, "--to-postgis", doc["layers"][0]["url"]]) == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_a_layer_from_a_query(demo_in_db: Path, tmp_path: Path) -> None:
+    doc = yaml.safe_load(demo_in_db.read_text(encoding="utf-8"))
+    vacant = doc["layers"][1]
+    vacant.pop("table")
+    vacant["sql"] = "SELECT * FROM planning.vacant_plots WHERE park = '临空经济区'"
+    doc["layers"] = [vacant]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    parcels = load_parcels(load_scenario(path))
+    expected = gpd.read_file(ROOT / "gis" / "daxing-demo.gpkg", layer="vacant_plots")
+    assert len(parcels) == int((expected["park"] == "临空经济区").sum()) > 0
+    assert set(parcels["layer"]) == {"sql"} and parcels.crs.to_epsg() == 4548
