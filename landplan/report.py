@@ -197,7 +197,11 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         if len(placed)
         else pd.DataFrame()
     )
-    placed_list = placed[["project_id", "name", "sector", "park", "parcel_id", "land_ha"]]
+    placed_list = placed[["project_id", "name", "sector", "park", "parcel_id", "land_ha"]].assign(
+        land_ha=lambda a: pd.to_numeric(a["land_ha"], errors="coerce")
+    )
+    if len(by_park):
+        by_park.columns.name = None
     unplaced = alloc.loc[
         alloc["status"] != "placed", ["project_id", "name", "sector", "reason", "detail"]
     ]
@@ -241,7 +245,8 @@ body {font: 13px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin:
   max-width: 1050px; color: #222}
 h1 {font-size: 22px} h2 {font-size: 16px; border-bottom: 1px solid #ccc; margin-top: 1.6em}
 table {border-collapse: collapse; margin: .5em 0} td, th {border: 1px solid #ccc;
-  padding: 3px 7px; text-align: left} table.kv th {background: #f4f4f4; font-weight: normal}
+  padding: 3px 7px; text-align: left} td:first-child {white-space: nowrap}
+table.kv th {background: #f4f4f4; font-weight: normal}
 img {max-width: 100%} pre {background: #f7f7f7; padding: 8px; font-size: 11px;
   white-space: pre-wrap}
 @media print {body {margin: 0; max-width: none} h2.page {page-break-before: always}
