@@ -13,6 +13,7 @@ import html
 import io
 import itertools
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -66,6 +67,23 @@ def _cache_key(scenario: Scenario, part: str) -> tuple[str, str]:
     return part, repr({k: data.get(k) for k in _INPUT_KEYS})
 
 
+def _cached_inputs(scenario: Scenario) -> tuple[Any, tuple[str, str]]:
+    """Inputs and eligible pairs for ``scenario``, loaded once per process."""
+    from landplan.eligibility import eligible_pairs
+    from landplan.inputs import load_inputs
+
+    key = _cache_key(scenario, "inputs")
+    if key not in _CACHE:
+        _CACHE[key] = load_inputs(scenario)
+    inputs = _CACHE[key]
+    ekey = _cache_key(scenario, "eligibility")
+    if ekey not in _CACHE:
+        _CACHE[ekey] = eligible_pairs(
+            inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
+        )
+    return inputs, ekey
+
+
 def run_point(
     scenario_file: str, overrides: dict[str, Any], fixed: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -74,8 +92,6 @@ def run_point(
     ``fixed`` holds overrides for every point (solver options) that are not swept.
     The worker's previous plan on the same eligible pairs is the solver's start.
     """
-    from landplan.eligibility import eligible_pairs
-    from landplan.inputs import load_inputs
     from landplan.output import summary
     from landplan.run import compute
 
@@ -83,15 +99,7 @@ def run_point(
     row: dict[str, Any] = dict(overrides)
     try:
         scenario = load_scenario(scenario_file, {**(fixed or {}), **overrides, "solver.threads": 1})
-        key = _cache_key(scenario, "inputs")
-        if key not in _CACHE:
-            _CACHE[key] = load_inputs(scenario)
-        inputs = _CACHE[key]
-        ekey = _cache_key(scenario, "eligibility")
-        if ekey not in _CACHE:
-            _CACHE[ekey] = eligible_pairs(
-                inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
-            )
+        inputs, ekey = _cached_inputs(scenario)
         pkey = ("plan", ekey[1])
         start_plan = _CACHE.get(pkey)
         result = compute(scenario, inputs=inputs, eligibility=_CACHE[ekey], start=start_plan)
@@ -177,8 +185,18 @@ def _failed(point: dict[str, Any], reason: str) -> dict[str, Any]:
 def _run_pool(
     workers: int, file: str, points: list[dict[str, Any]], fixed: dict[str, Any]
 ) -> list[dict[str, Any]]:
+    """Points on local processes. Where processes fork (Linux), the inputs and pairs
+    are loaded here first, so every worker starts with them instead of reading them."""
     rows: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+    context = None
+    if "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        try:
+            for point in points:
+                _cached_inputs(load_scenario(file, {**fixed, **point}))
+        except LandplanError:
+            pass  # the failing points report it themselves
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
         futures = [pool.submit(run_point, file, p, fixed) for p in points]
         for point, future in zip(points, futures, strict=True):
             try:
