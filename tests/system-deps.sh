@@ -9,7 +9,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fonts=$(fc-list 2>/dev/null || true)
 [[ $fonts == *"Noto Sans CJK"* ]] || need+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgis)
+ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-postgis)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 if ((${#need[@]})); then
   sudo=""
