@@ -341,6 +341,8 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
         "statusColours": STATUS_COLOURS,
         "kindEdges": KIND_EDGES,
         "sectorColours": sector_colours(sectors),
+        # zh: the sector names of zoning.csv's label_zh, where it gives them
+        "sectorLabels": folder.summary.get("sector_labels", {}) if lang == "zh" else {},
         "ratioClasses": [[lo, None if np.isinf(hi) else hi, c] for lo, hi, c in RATIO_CLASSES],
         "parkLabels": [] if boundaries is None else list(boundaries["park"]),
         "unplaced": _props(unplaced, ["project_id", "name", "reason", "detail"]),
@@ -465,6 +467,9 @@ _JS_HELPERS = r"""{
       if (v === null || v === undefined || v === '') { continue; }
       if (rows[i] === 'kind' || rows[i] === 'status') { v = t[v] || v; }
       if (rows[i] === 'capped') { v = v ? t.yes : t.no; }
+      if (rows[i] === 'sectors') {
+        v = String(v).split(';').map(function (s) { return c.sectorLabels[s] || s; }).join('；');
+      }
       var tr = landplan.el('tr');
       tr.appendChild(landplan.el('th', t[rows[i]] || rows[i]));
       tr.appendChild(landplan.el('td', v));
@@ -552,7 +557,9 @@ _JS_HELPERS = r"""{
         r.appendChild(s); r.appendChild(document.createTextNode(label)); div.appendChild(r);
       }
       div.appendChild(landplan.el('b', t.allocation));
-      for (var s in config.sectorColours) { row(config.sectorColours[s], s); }
+      for (var s in config.sectorColours) {
+        row(config.sectorColours[s], config.sectorLabels[s] || s);
+      }
       div.appendChild(landplan.el('b', t.status));
       for (var k in config.statusColours) { row(config.statusColours[k], t[k] || k); }
       div.appendChild(landplan.el('b', t.costshare));

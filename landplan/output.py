@@ -286,6 +286,7 @@ def summary(result: RunResult) -> dict[str, Any]:
             },
         },
         "kpis": kpis,
+        "sector_labels": dict(result.inputs.tables.sector_labels),
         "targets_2025": {
             key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}
             for key, (label, unit, base, target) in PLAN_TARGETS.items()

@@ -186,6 +186,9 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         ]
     )
     alloc = folder.allocation
+    if lang == "zh":  # sector names as zoning.csv's label_zh gives them
+        labels = s.get("sector_labels", {})
+        alloc = alloc.assign(sector=alloc["sector"].map(lambda x: labels.get(x, x)))
     park_of = folder.parcels.set_index("parcel_id")["park"]
     placed = alloc[alloc["status"] == "placed"].assign(
         park=lambda a: a["parcel_id"].map(park_of).astype(str)

@@ -127,6 +127,8 @@ def test_demo_map_offline_complete_and_clickable(browser: Any, demo_out: Path) -
         placed = parcels[parcels["project_ids"] != ""]
         assert counts["allocation"]["drawn"] == len(placed)
         assert counts["costshare"]["on_map"] is False  # off until asked for
+        assert "医药健康" in page.page.inner_text("#lp-legend")  # zoning.csv's label_zh
+        page.page.wait_for_function(IDLE)  # after the opening zoom
         page.shot("map-demo.png")
 
         # clicking a placed parcel opens its popup, with its id and its project
