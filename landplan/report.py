@@ -137,10 +137,17 @@ def overview_map(folder: Folder) -> str:
 
 
 def _has_cjk_font() -> bool:
+    """True when matplotlib can draw Chinese; fonts installed after its cache was
+    built (e.g. fonts-noto-cjk) are added from the system font folders."""
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return bool(names & {"Noto Sans CJK SC", "WenQuanYi Zen Hei"})
+    wanted = {"Noto Sans CJK SC", "WenQuanYi Zen Hei"}
+    if wanted & {f.name for f in font_manager.fontManager.ttflist}:
+        return True
+    for path in font_manager.findSystemFonts():
+        if "NotoSansCJK" in Path(path).name or "wqy-zenhei" in Path(path).name:
+            font_manager.fontManager.addfont(path)
+    return bool(wanted & {f.name for f in font_manager.fontManager.ttflist})
 
 
 def _table(frame: pd.DataFrame) -> str:
