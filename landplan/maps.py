@@ -100,9 +100,9 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def text(key: str, lang: str) -> str:
-    """A label in Chinese or English."""
-    zh, en = TEXT.get(key, (key, key))
+def text(key: str, lang: str, table: dict[str, tuple[str, str]] = TEXT) -> str:
+    """A label of ``table`` in Chinese or English (the key itself if it has none)."""
+    zh, en = table.get(key, (key, key))
     return zh if lang == "zh" else en
 
 

@@ -198,8 +198,7 @@ def costshare_by_park(result: RunResult) -> pd.DataFrame:
         **{m: (m, "sum") for m in money},
     )
     table = table.reset_index()
-    total = {"park": "total", "park_avg_cost": np.nan, **table.drop(columns="park").sum()}
-    total["park_avg_cost"] = np.nan
+    total = {**table.drop(columns="park").sum(), "park": "total", "park_avg_cost": np.nan}
     table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     table[["pairs", "hightech_pairs"]] = table[["pairs", "hightech_pairs"]].astype(int)
     budget = result.inputs.scenario.costshare.budget
@@ -313,7 +312,8 @@ def resolved(result: RunResult) -> dict[str, Any]:
     data["inputs_sha256"] = {str(f): _sha256(f) for f in sorted(files) if f.is_file()}
     if tables:  # database layers: the parcels as read, hashed in a stable order
         read = result.inputs.parcels
-        mine = read[read["layer"].isin([s.table or "sql" for s in result.inputs.scenario.layers])]
+        names = [s.table or "sql" for s in scenario.layers if s.url is not None]
+        mine = read[read["layer"].isin(names)]
         digest = pd.util.hash_pandas_object(
             mine.drop(columns="geometry").assign(wkb=mine.geometry.to_wkb()), index=False
         )

@@ -62,21 +62,22 @@ _WORDS: dict[str, tuple[str, str]] = {
 
 
 def word(key: str, lang: str) -> str:
-    zh, en = _WORDS[key]
-    return zh if lang == "zh" else en
+    return text(key, lang, _WORDS)
 
 
-def _png(fig: Any) -> str:
+def png_img(fig: Any, alt: str = "", dpi: int = 110) -> str:
+    """``fig`` as an ``<img>`` with the PNG inline (closes the figure)."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="" src="data:image/png;base64,{data}">'
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib's pyplot, off-screen, preferring fonts that draw Chinese."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,7 +90,7 @@ def _pyplot() -> Any:
 
 def kpi_chart(targets: dict[str, Any]) -> str:
     """Each indicator as a share of its 2025 target: 2020, this plan, target = 100%."""
-    plt = _pyplot()
+    plt = pyplot()
     keys = list(targets)
     base = [100 * targets[k]["2020"] / targets[k]["2025"] for k in keys]
     plan = [
@@ -105,12 +106,12 @@ def kpi_chart(targets: dict[str, Any]) -> str:
     ax.invert_yaxis()
     ax.set_xlabel("% of the 2025 target")
     ax.legend(fontsize=8, loc="lower right")
-    return _png(fig)
+    return png_img(fig)
 
 
 def overview_map(folder: Folder) -> str:
     """A static map: parcels by kind, placed parcels by sector, park names."""
-    plt = _pyplot()
+    plt = pyplot()
     parcels = folder.parcels
     sectors = sector_colours(sorted(set(folder.allocation["sector"].astype(str))))
     fig, ax = plt.subplots(figsize=(9, 7), constrained_layout=True)
@@ -133,7 +134,7 @@ def overview_map(folder: Folder) -> str:
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#222") for c in sectors.values()]
     ax.legend(handles, list(sectors), fontsize=7, loc="lower left", title="sector")
     ax.set_axis_off()
-    return _png(fig)
+    return png_img(fig)
 
 
 def _has_cjk_font() -> bool:

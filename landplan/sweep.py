@@ -8,9 +8,7 @@ others are kept. Writes ``sweep.csv`` and ``sweep.html`` (plots), atomically.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import itertools
 import logging
 import multiprocessing
@@ -250,12 +248,9 @@ HEADLINES = {
 
 def sweep_html(table: pd.DataFrame, keys: list[str], name: str, wall_s: float) -> str:
     """A self-contained page: one figure per swept key, the table below."""
-    import matplotlib
+    from landplan.report import png_img, pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
+    plt = pyplot()
     ok = table[table["status"] != "failed"]
     figures = []
     for key in keys if len(ok) else []:
@@ -275,13 +270,8 @@ def sweep_html(table: pd.DataFrame, keys: list[str], name: str, wall_s: float) -
             ax.grid(alpha=0.3)
         if others:
             axes.flat[0].legend(fontsize=8)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90)
-        plt.close(fig)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
         figures.append(
-            f"<h2>Outcomes against {html.escape(key)}</h2>"
-            f'<img alt="{html.escape(key)}" src="data:image/png;base64,{data}">'
+            f"<h2>Outcomes against {html.escape(key)}</h2>{png_img(fig, alt=key, dpi=90)}"
         )
     failed = table[table["status"] == "failed"]
     notes = (
