@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint
+.PHONY: demo test test-fast install lint
 
 $(BIN)/landplan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,8 +22,13 @@ lint: install
 	$(BIN)/ruff check landplan tests bench gis
 	$(BIN)/ruff format --check landplan tests bench gis
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # pytest exits 5 when it collects no test, which fails this target (and CI) as it should.
 test: lint
 	bash tests/system-deps.sh
 	$(BIN)/python -m pytest
+
+# The developer's loop: everything but the browser, database and cluster tests.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not postgres and not cluster"

@@ -25,12 +25,13 @@ CASES = {"district": (5_000, 500, 0.40, 150_000.0), "city": (50_000, 2_000, 0.05
 def one(case: str, solver: str) -> dict[str, object]:
     from dataclasses import replace
 
-    from landplan.allocate import allocate, pair_attributes
+    from landplan.allocate import allocate
     from landplan.eligibility import eligible_pairs
     from landplan.inputs import load_inputs
     from landplan.model import build_model
     from landplan.scenario import load_scenario
     from landplan.solve import solve
+    from landplan.valuation import price_pairs
 
     t0 = time.perf_counter()
     if case == "demo":
@@ -44,24 +45,17 @@ def one(case: str, solver: str) -> dict[str, object]:
         scenario = inputs.scenario
     t_load = time.perf_counter() - t0
     t = time.perf_counter()
-    elig = eligible_pairs(inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario)
+    elig = eligible_pairs(inputs)
     t_elig = time.perf_counter() - t
     t = time.perf_counter()
-    pairs, _, _ = pair_attributes(inputs, elig)
-    model = build_model(
-        pairs,
-        inputs.parcels,
-        inputs.tables.projects,
-        pairs["subsidy"].to_numpy(),
-        scenario.objective,
-        scenario.costshare.budget,
-    )
+    priced = price_pairs(inputs, elig)
+    model = build_model(priced)
     t_build = time.perf_counter() - t
     t = time.perf_counter()
     relaxed = solve(model, replace(scenario.solver, name="highs"), relax=True)
     t_lp = time.perf_counter() - t
     t = time.perf_counter()
-    alloc = allocate(inputs, elig)
+    alloc = allocate(priced, scenario.solver)
     t_alloc = time.perf_counter() - t
     total = time.perf_counter() - t0 - t_lp - t_build  # allocate() builds again
     return {
@@ -92,31 +86,21 @@ def pulp_build(case: str) -> dict[str, object]:
     import pulp
 
     from bench import synthetic
-    from landplan.allocate import pair_attributes
     from landplan.eligibility import eligible_pairs
     from landplan.model import build_model
+    from landplan.valuation import price_pairs
 
     n, m, width, budget = CASES[case]
     inputs = synthetic.inputs(n, m, width, "cbc", budget)
-    elig = eligible_pairs(
-        inputs.parcels, inputs.tables.projects, inputs.tables.zoning, inputs.scenario
-    )
-    pairs, _, _ = pair_attributes(inputs, elig)
+    priced = price_pairs(inputs, eligible_pairs(inputs))
     t = time.perf_counter()
-    model = build_model(
-        pairs,
-        inputs.parcels,
-        inputs.tables.projects,
-        pairs["subsidy"].to_numpy(),
-        inputs.scenario.objective,
-        budget,
-    )
+    model = build_model(priced)
     ours = time.perf_counter() - t
     t = time.perf_counter()
     prob = pulp.LpProblem("landplan", pulp.LpMaximize)
     x = [pulp.LpVariable(f"x{k}", cat="Binary") for k in range(model.n_cols)]
     prob += pulp.lpSum(c * v for c, v in zip(model.c, x, strict=True))
-    A = model.A
+    A = model.A.tocsr()
     for r in range(model.n_rows):
         s, e = A.indptr[r], A.indptr[r + 1]
         prob += pulp.lpSum(A.data[k] * x[A.indices[k]] for k in range(s, e)) <= model.row_upper[r]

@@ -24,9 +24,10 @@ def main() -> None:
     from sqlalchemy import text
 
     from bench import synthetic
-    from landplan import postgis
+    from landplan import postgis_sink, postgis_source
+    from landplan.domain import Kind
     from landplan.parcels import load_parcels
-    from landplan.scenario import LayerSpec, Scenario
+    from landplan.scenario import LayerSpec, Scenario, TableSpec
     from tests.pgserver import PASSWORD, Server
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -38,7 +39,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             gpkg = Path(tmp) / "parcels.gpkg"
             parcels.to_file(gpkg, layer="parcels", engine="pyogrio")
-            eng = postgis.engine(url)
+            eng = postgis_source.engine(url)
             with eng.begin() as conn:
                 conn.execute(text("CREATE SCHEMA src"))
                 parcels.rename_geometry("geom").to_postgis("parcels", conn, schema="src")
@@ -46,13 +47,19 @@ def main() -> None:
 
             def scenario(spec: LayerSpec) -> Scenario:
                 layers = (spec,)
-                return Scenario("bench", gpkg, "EPSG:4548", layers, gpkg, gpkg)
+                return Scenario(
+                    "bench", gpkg, "EPSG:4548", layers, TableSpec(gpkg), TableSpec(gpkg)
+                )
 
             t = time.perf_counter()
-            from_file = load_parcels(scenario(LayerSpec(kind="vacant", path=gpkg, layer="parcels")))
+            from_file = load_parcels(
+                scenario(LayerSpec(kind=Kind.VACANT, path=gpkg, layer="parcels"))
+            )
             file_s = time.perf_counter() - t
             t = time.perf_counter()
-            from_db = load_parcels(scenario(LayerSpec(kind="vacant", url=url, table="src.parcels")))
+            from_db = load_parcels(
+                scenario(LayerSpec(kind=Kind.VACANT, url=url, table="src.parcels"))
+            )
             db_s = time.perf_counter() - t
             assert len(from_file) == len(from_db) == n
 
@@ -61,9 +68,9 @@ def main() -> None:
             result.to_file(Path(tmp) / "out.gpkg", layer="parcels", engine="pyogrio")
             write_file_s = time.perf_counter() - t
             t = time.perf_counter()
-            with postgis.connection(url, "bench") as conn:
+            with postgis_source.connection(url, "bench") as conn:
                 conn.execute(text("CREATE SCHEMA IF NOT EXISTS plan"))
-                postgis.write_table(conn, result, "parcels", "plan", "replace")
+                postgis_sink.write_table(conn, result, "parcels", schema="plan", mode="replace")
             write_db_s = time.perf_counter() - t
     finally:
         server.stop()

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landplan.costshare import park_average_cost, park_floor_rate
 from landplan.inputs import Inputs
-from landplan.projects import Tables
-from landplan.scenario import CostShare, Scenario, SolverOptions
+from landplan.scenario import CostShare, Scenario, SolverOptions, TableSpec
+from landplan.tables import Tables
 
 CODES = ["M1", "M2", "M3", "M4", "W1", "A35", "B29"]
 ZONING = {
@@ -101,10 +102,10 @@ def inputs(
         file=Path("synthetic.yaml"),
         crs="EPSG:4548",
         layers=(),
-        projects=Path(),
-        zoning=Path(),
+        projects=TableSpec(Path()),
+        zoning=TableSpec(Path()),
         costshare=CostShare(budget=budget),
-        solver=SolverOptions(name=solver, gap=1e-3, time_limit=600, threads=2),
+        solver=SolverOptions(name=solver, gap=1e-3, time_limit=600, threads=2),  # type: ignore[arg-type]
     )
     tables = Tables(
         projects=projects_frame(n_projects, width),
@@ -112,4 +113,12 @@ def inputs(
         parks=pd.DataFrame(columns=["park", "total_dev_cost", "developable_area_ha"]),
         sector_labels={},
     )
-    return Inputs(scenario=scenario, parcels=parcels_frame(n_parcels), tables=tables)
+    parcels = parcels_frame(n_parcels)
+    return Inputs(
+        scenario=scenario,
+        parcels=parcels,
+        tables=tables,
+        constraints=(),
+        park_avg=park_average_cost(parcels, tables.parks),
+        floor_rate=park_floor_rate(tables.parks),
+    )

@@ -1,6 +1,7 @@
-"""Allocation: check, build, split, solve, and explain every decision.
+"""Allocation: check, build, split and solve the priced pair table.
 
-Works on the plain pair table from ``eligibility``; no geometry here.
+Takes the priced pairs and the solver options, nothing else; works on plain
+tables, no geometry.
 """
 
 from __future__ import annotations
@@ -15,20 +16,12 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from landplan.constants import LAND_KINDS, M2_PER_HA
-from landplan.costshare import (
-    pair_subsidy,
-    park_average_cost,
-    park_floor_rate,
-    require_costs,
-    spread_terms,
-)
-from landplan.eligibility import Eligibility
+from landplan.domain import SolveStatus
 from landplan.errors import InfeasibleError
-from landplan.inputs import Inputs
-from landplan.model import Model, SpreadTerms, build_model
+from landplan.model import Model, build_model
 from landplan.scenario import SolverOptions
-from landplan.solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
+from landplan.solve import Solution, solve
+from landplan.valuation import PricedPairs, describe, is_land_pair
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +39,14 @@ class Allocation:
     status
         ``optimal`` (within the gap) or ``time_limit`` (best plan found in time).
     objective, bound, gap
-        The plan's objective, the solver's proven bound, their relative gap.
+        The plan's objective, the proven bound, their relative gap.
+    chosen
+        Rows of the pair table that the plan places.
     placed
-        The chosen pairs: the pair table's columns plus ``subsidy`` and ``value``.
-    outcome
-        One row per project: ``project_id, parcel_id, status, reason, detail``.
-    pairs
-        Every eligible pair with ``park, hightech, parcel_area_ha, parcel_dev_cost,
-        subsidy, value`` (what the model saw).
-    park_avg
-        Park average land cost, 万元/ha.
-    floor_rate
-        Park cost per m² of permitted floor space, 万元/m² (method ``floor``), else None.
+        The chosen pairs, described (``valuation.describe``).
     """
 
-    status: str
+    status: SolveStatus
     objective: float
     bound: float
     gap: float
@@ -68,52 +54,18 @@ class Allocation:
     runtime_s: float
     model_size: str
     components: int
+    chosen: np.ndarray
     placed: pd.DataFrame
-    outcome: pd.DataFrame
-    pairs: pd.DataFrame
-    park_avg: pd.Series
-    floor_rate: pd.Series | None
-
-
-def pair_attributes(
-    inputs: Inputs, eligibility: Eligibility
-) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
-    """The pair table with what the cost-share rule and the model need.
-
-    Returns the pairs, the park average cost and (method ``floor``) the park
-    floor rate.
-    """
-    parcels, projects = inputs.parcels, inputs.tables.projects
-    params = inputs.scenario.costshare
-    pairs = eligibility.pairs.copy()
-    j, p = pairs["parcel"].to_numpy(), pairs["project"].to_numpy()
-    pairs["park"] = parcels["park"].to_numpy()[j]
-    pairs["hightech"] = projects["hightech"].to_numpy()[p]
-    pairs["parcel_area_ha"] = parcels["area_ha"].to_numpy()[j]
-    pairs["parcel_dev_cost"] = parcels["dev_cost"].to_numpy(dtype=float)[j]
-    # Permitted floor space a pair takes: a tenant's floor_m2; a land project's
-    # parcel area × its plot ratio (NaN where the parcel gives none).
-    is_floor = projects["need"].to_numpy()[p] == "floor"
-    land_floor = (
-        pairs["parcel_area_ha"].to_numpy() * M2_PER_HA * parcels["far"].to_numpy(dtype=float)[j]
-    )
-    pairs["floor_used_m2"] = np.where(
-        is_floor, projects["floor_m2"].to_numpy(dtype=float)[p], land_floor
-    )
-    avg = park_average_cost(parcels, inputs.tables.parks)
-    rate = park_floor_rate(inputs.tables.parks) if params.method == "floor" else None
-    require_costs(avg, set(pairs["park"]), str(inputs.scenario.file), rate)
-    pairs["subsidy"] = pair_subsidy(pairs, avg, params, rate)
-    return pairs, avg, rate
 
 
 def allocate(
-    inputs: Inputs,
-    eligibility: Eligibility,
-    export_model: Path | None = None,
+    priced: PricedPairs,
+    options: SolverOptions,
+    *,
     start: set[tuple[str, str]] | None = None,
+    export_model: Path | None = None,
 ) -> Allocation:
-    """The best plan under the scenario's rules (CONTRACT, "Allocation").
+    """The best plan for the priced pairs (docs/model.md).
 
     ``start`` is a plan to start the solver from, as ``(project_id, parcel_id)``
     pairs (e.g. the previous sweep point's); pairs no longer eligible are dropped.
@@ -124,52 +76,33 @@ def allocate(
         Before solving, when must-place projects, locked parcels or the budget
         obviously cannot be satisfied; after solving, when the solver proves it.
     """
-    scenario = inputs.scenario
-    parcels, projects = inputs.parcels, inputs.tables.projects
-    pairs, avg, rate = pair_attributes(inputs, eligibility)
-    precheck(inputs, eligibility, pairs)
-    spread = None
-    if scenario.costshare.shortfall == "spread":
-        shortfall, ceiling = spread_terms(pairs, avg, scenario.costshare, rate)
-        spread = SpreadTerms(pairs["park"].to_numpy(), shortfall, ceiling)
-    model = build_model(
-        pairs,
-        parcels,
-        projects,
-        pairs["subsidy"].to_numpy(),
-        scenario.objective,
-        scenario.costshare.budget,
-        spread,
-    )
-    pairs["value"] = model.c[: len(pairs)]
+    precheck(priced)
+    model = build_model(priced)
     log.info("model: %s", model.describe())
     if export_model is not None:
         model.write(export_model)
         log.info("model written to %s", export_model)
     x0 = None
     if start is not None:
-        keys = zip(pairs["project_id"], pairs["parcel_id"], strict=True)
-        x0 = np.concatenate(
-            [
-                np.fromiter((key in start for key in keys), dtype=float, count=len(pairs)),
-                np.zeros(model.n_cols - len(pairs)),
-            ]
+        project_ids, parcel_ids = priced.ids(np.arange(len(priced.pairs)))
+        keys = zip(project_ids, parcel_ids, strict=True)
+        x0 = np.zeros(model.n_cols)
+        x0[: len(priced.pairs)] = np.fromiter(
+            (key in start for key in keys), dtype=float, count=len(priced.pairs)
         )
-    solution, n_parts = solve_split(model, scenario.solver, x0)
-    if solution.status == INFEASIBLE:
+    solution, n_parts = solve_split(model, options, x0)
+    if solution.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(
             "the solver proved that no plan places every must-place project within the "
             "floor space, parcel and budget limits; run 'landplan validate' and check "
             "must_place, locked_parcel and costshare.budget"
         )
-    chosen = solution.x[: len(pairs)] > 0.5
-    placed = pairs[chosen].reset_index(drop=True)
-    outcome = explain(inputs, eligibility, pairs, chosen, solution)
+    chosen = np.flatnonzero(solution.x[: len(priced.pairs)] > 0.5)
     log.info(
         "%s: placed %d of %d projects, objective %s (bound %s, gap %.4f%%) in %.1f s",
         solution.status,
-        len(placed),
-        len(projects),
+        len(chosen),
+        len(priced.projects),
         f"{solution.objective:,.0f}",
         f"{solution.bound:,.0f}",
         100 * solution.gap,
@@ -180,15 +113,12 @@ def allocate(
         objective=solution.objective,
         bound=solution.bound,
         gap=solution.gap,
-        solver=scenario.solver.name,
+        solver=options.name,
         runtime_s=solution.runtime_s,
         model_size=model.describe(),
         components=n_parts,
-        placed=placed,
-        outcome=outcome,
-        pairs=pairs,
-        park_avg=avg,
-        floor_rate=rate,
+        chosen=chosen,
+        placed=describe(priced, chosen),
     )
 
 
@@ -205,7 +135,7 @@ def solve_split(
     batches = big + ([np.concatenate(small)] if small else [])
     x = np.zeros(model.n_cols)
     objective = bound = runtime = 0.0
-    status = OPTIMAL
+    status = SolveStatus.OPTIMAL
     deadline = time.perf_counter() + options.time_limit
     for k, cols in enumerate(batches):
         left = max(deadline - time.perf_counter(), 1.0)
@@ -216,10 +146,10 @@ def solve_split(
             replace(options, time_limit=left),
             start=None if start is None else start[cols],
         )
-        if result.status == INFEASIBLE:
+        if result.status == SolveStatus.INFEASIBLE:
             return result, len(parts)
-        if result.status == TIME_LIMIT:
-            status = TIME_LIMIT
+        if result.status == SolveStatus.TIME_LIMIT:
+            status = SolveStatus.TIME_LIMIT
         x[cols] = result.x
         objective += result.objective
         bound += result.bound
@@ -227,19 +157,22 @@ def solve_split(
     return Solution(status, x, objective, bound, runtime), len(parts)
 
 
-def precheck(inputs: Inputs, eligibility: Eligibility, pairs: pd.DataFrame) -> None:
+def precheck(priced: PricedPairs) -> None:
     """Catch what makes the problem infeasible before the solver runs (with numbers)."""
-    projects, parcels = inputs.tables.projects, inputs.parcels
+    projects = priced.projects
     must = projects["must_place"].to_numpy(dtype=bool)
     messages = [
-        f"must-place project {pid} has {eligibility.reasons[pid]}"
+        f"must-place project {pid} has {priced.no_pairs[pid]}"
         for pid in projects.loc[must, "project_id"]
-        if pid in eligibility.reasons
+        if pid in priced.no_pairs
     ]
-    messages += _matching_conflicts(projects, parcels, pairs)
-    budget = inputs.scenario.costshare.budget
+    messages += _matching_conflicts(priced)
+    budget = priced.budget
     if budget is not None and not messages:
-        need = pairs[must[pairs["project"].to_numpy()]].groupby("project_id")["subsidy"].min()
+        pairs = priced.pairs
+        on_must = must[pairs["project"].to_numpy()]
+        need = pairs[on_must].groupby("project")["subsidy"].min()
+        need.index = projects["project_id"].to_numpy()[need.index.to_numpy()]
         if need.sum() > budget + 1e-6:
             top = need.sort_values(ascending=False).head(5)
             named = ", ".join(f"{k} {v:,.0f}" for k, v in top.items() if v > 0)
@@ -252,15 +185,15 @@ def precheck(inputs: Inputs, eligibility: Eligibility, pairs: pd.DataFrame) -> N
         raise InfeasibleError("no feasible plan:\n  " + "\n  ".join(messages))
 
 
-def _matching_conflicts(
-    projects: pd.DataFrame, parcels: pd.DataFrame, pairs: pd.DataFrame
-) -> list[str]:
+def _matching_conflicts(priced: PricedPairs) -> list[str]:
     """Must-place projects that together need more parcels or floor space than exist."""
+    projects, parcels, pairs = priced.projects, priced.parcels, priced.pairs
     must = projects["must_place"].to_numpy(dtype=bool)
-    land_kind = parcels["kind"].isin(LAND_KINDS).to_numpy()
-    mp = pairs[must[pairs["project"].to_numpy()]]
+    on_must = must[pairs["project"].to_numpy()]
+    land_pair = is_land_pair(priced)
     messages = []
-    land = mp[land_kind[mp["parcel"].to_numpy()]]
+    land = pairs[on_must & land_pair]
+    pid, jid = projects["project_id"].to_numpy(), parcels["parcel_id"].to_numpy()
     if len(land):
         rows, row_of = np.unique(land["project"], return_inverse=True)
         cols, col_of = np.unique(land["parcel"], return_inverse=True)
@@ -268,7 +201,6 @@ def _matching_conflicts(
         match = maximum_bipartite_matching(graph, perm_type="column")
         owner = np.full(len(cols), -1)
         owner[match[match >= 0]] = np.flatnonzero(match >= 0)
-        pid, jid = projects["project_id"].to_numpy(), parcels["parcel_id"].to_numpy()
         for u in np.flatnonzero(match < 0):
             # Hall's condition fails: the projects reachable from u by alternating
             # paths outnumber the parcels they can use.
@@ -289,114 +221,17 @@ def _matching_conflicts(
                 "widen their area ranges or clear must_place"
             )
             break  # one conflict set says it; more would repeat the same projects
-    floor = mp[~land_kind[mp["parcel"].to_numpy()]]
-    only = floor.groupby("project").filter(lambda g: len(g) == 1)
+    floor = pairs[on_must & ~land_pair]
+    only = floor[floor.groupby("project")["project"].transform("size") == 1]
     need = projects["floor_m2"].to_numpy(dtype=float)
     for j, group in only.groupby("parcel"):
         total = float(need[group["project"].to_numpy()].sum())
         have = float(parcels["floor_area_m2"].iloc[int(j)])
         if total > have:
+            tenants = ", ".join(sorted(pid[group["project"].to_numpy()]))
             messages.append(
-                f"must-place projects {', '.join(sorted(group['project_id']))} can only go to "
-                f"factory {parcels['parcel_id'].iloc[int(j)]} and need {total:,.0f} m² of its "
-                f"{have:,.0f} m² — clear must_place on some or admit other factories"
+                f"must-place projects {tenants} can only go to factory {jid[int(j)]} and need "
+                f"{total:,.0f} m² of its {have:,.0f} m² — clear must_place on some or admit "
+                "other factories"
             )
     return messages
-
-
-def best_of(options: pd.DataFrame) -> pd.Series:
-    """The pair with the highest objective value."""
-    return options.iloc[int(np.argmax(options["value"].to_numpy()))]
-
-
-def explain(
-    inputs: Inputs,
-    eligibility: Eligibility,
-    pairs: pd.DataFrame,
-    chosen: np.ndarray,
-    solution: Solution,
-) -> pd.DataFrame:
-    """Placed, or why not: ``no eligible parcel``, ``outcompeted``, ``budget``,
-    ``not worth placing`` or ``solver stopped``, with the details a sponsor asks for."""
-    projects, parcels = inputs.tables.projects, inputs.parcels
-    budget = inputs.scenario.costshare.budget
-    placed = pairs[chosen]
-    land_kind = parcels["kind"].isin(LAND_KINDS).to_numpy()
-    used_floor = np.bincount(
-        placed["parcel"],
-        weights=projects["floor_m2"].to_numpy(dtype=float)[placed["project"]],
-        minlength=len(parcels),
-    )
-    free_floor = np.nan_to_num(parcels["floor_area_m2"].to_numpy(dtype=float)) - used_floor
-    taken_by = placed.groupby("parcel")["project_id"].agg(lambda s: ", ".join(sorted(s)))
-    budget_left = None if budget is None else budget - float(placed["subsidy"].sum())
-    where = dict(zip(placed["project_id"], placed["parcel_id"], strict=True))
-    floor_need = projects["floor_m2"].to_numpy(dtype=float)
-    by_project = {k: g for k, g in pairs.groupby("project_id", sort=False)}
-    rows = []
-    for i, pid in enumerate(projects["project_id"]):
-        if pid in where:
-            rows.append((pid, where[pid], "placed", "", ""))
-            continue
-        if pid in eligibility.reasons:
-            rows.append((pid, "", "unplaced", "no eligible parcel", eligibility.reasons[pid]))
-            continue
-        own = by_project[pid]
-        j = own["parcel"].to_numpy()
-        free = np.where(land_kind[j], ~np.isin(j, placed["parcel"]), free_floor[j] >= floor_need[i])
-        best = best_of(own)
-        if not free.any():
-            taker = taken_by.get(best["parcel"], "")
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "outcompeted",
-                    f"all {len(own)} eligible parcels are taken; its best, "
-                    f"{best['parcel_id']}, went to {taker}",
-                )
-            )
-            continue
-        options = own[free]
-        affordable = (
-            options if budget_left is None else options[options["subsidy"] <= budget_left + 1e-6]
-        )
-        worth = options[options["value"] > 0]
-        if len(worth) and (not len(affordable) or affordable["value"].max() <= 0):
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "budget",
-                    f"its best free parcel {best_of(worth)['parcel_id']} needs "
-                    f"{best_of(worth)['subsidy']:,.0f} 万元 of subsidy; "
-                    f"{budget_left or 0:,.0f} 万元 of the budget is left",
-                )
-            )
-        elif not len(worth):
-            top = best_of(options)
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "not worth placing",
-                    f"its best free parcel {top['parcel_id']} adds {top['value']:,.0f} to the "
-                    "objective (the subsidy outweighs its benefits)",
-                )
-            )
-        else:
-            top = best_of(affordable)
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "solver stopped",
-                    f"placing it on {top['parcel_id']} would add {top['value']:,.0f}; the "
-                    f"solver stopped at a {100 * solution.gap:.3f}% gap",
-                )
-            )
-    return pd.DataFrame(rows, columns=["project_id", "parcel_id", "status", "reason", "detail"])

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from landplan import __version__
+from landplan.domain import Lang, SolverName, SolveStatus
 from landplan.errors import InputError, LandplanError, Problem
+from landplan.inputs import load_inputs
+from landplan.inventory import inventory
+from landplan.maps import write_map
+from landplan.report import write_report
+from landplan.run import PostgisTarget, run
+from landplan.scenario import load_scenario
+from landplan.sweep import compare, parse_sets, sweep
 
 log = logging.getLogger("landplan")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 done, 2 bad input, 3 infeasible)."""
+    """Run the command line; returns the exit code (docs/exit-codes.md).
+
+    0 done, 2 bad input, 3 no feasible plan or the solver failed, 4 the results
+    could not be written, 1 anything else (a bug), 130 interrupted.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, args.quiet)
@@ -65,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = add("run", "allocate projects to parcels and write the output folder")
     run.add_argument("--out", metavar="DIR", help="output folder (default out/<name>/)")
-    run.add_argument("--solver", choices=("cbc", "highs"), help="override solver.name")
+    solvers = [x.value for x in SolverName]
+    run.add_argument("--solver", choices=solvers, help="override solver.name")
     run.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, s")
     run.add_argument("--gap", type=float, metavar="G", help="relative MIP gap, e.g. 0.001")
     run.add_argument("--threads", type=int, metavar="N", help="solver threads")
@@ -106,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", metavar="DIR", help="output folder (default out/<name>-sweep/)")
     sweep.add_argument("--workers", type=int, default=2, metavar="N", help="local processes")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://host:port")
-    sweep.add_argument("--solver", choices=("cbc", "highs"), help="override solver.name")
+    sweep.add_argument("--solver", choices=solvers, help="override solver.name")
     sweep.add_argument(
         "--time-limit", type=float, metavar="S", help="solver time limit per point, s"
     )
@@ -127,7 +142,9 @@ def _parser() -> argparse.ArgumentParser:
             description=f"rebuild {what} from an output folder written by 'landplan run'",
         )
         page.add_argument("out_dir", metavar="OUT_DIR")
-        page.add_argument("--lang", choices=("zh", "en"), help="labels (default: map.lang)")
+        page.add_argument(
+            "--lang", choices=[x.value for x in Lang], help="labels (default: map.lang)"
+        )
         page.add_argument("-v", "--verbose", action="count", default=0)
         page.add_argument("-q", "--quiet", action="store_true")
         page.set_defaults(func=_page, page=what)
@@ -155,23 +172,14 @@ class _Formatter(logging.Formatter):
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from landplan.inputs import load_inputs
-    from landplan.inventory import inventory
-    from landplan.scenario import load_scenario
-
     inputs = load_inputs(load_scenario(args.scenario))
-    print(inventory(inputs))
-    print("\nno problems found")
+    if not args.quiet:
+        print(inventory(inputs) + "\n")
+    print("no problems found")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from landplan.run import PostgisTarget, run
-    from landplan.scenario import load_scenario
-    from landplan.sweep import parse_sets
-
     overrides: dict[str, object] = {}
     if args.set:
         for key, values in parse_sets(args.set).items():
@@ -204,23 +212,18 @@ def _run(args: argparse.Namespace) -> int:
     )
     result = run(scenario, out, export_model=export, to_postgis=target)
     alloc = result.allocation
-    placed = int((alloc.outcome["status"] == "placed").sum())
+    placed = int((result.outcome["status"] == "placed").sum())
     print(
-        f"{alloc.status}: placed {placed} of {len(alloc.outcome)} projects; "
+        f"{alloc.status}: placed {placed} of {len(result.outcome)} projects; "
         f"objective {alloc.objective:,.0f}, bound {alloc.bound:,.0f}, gap {100 * alloc.gap:.4f}%; "
         f"subsidy {result.shares['subsidy'].sum():,.0f} 万元; {result.runtime_s:.1f} s -> {out}"
     )
-    if alloc.status != "optimal":
+    if alloc.status != SolveStatus.OPTIMAL:
         print("note: the solver stopped at its time limit; the plan is the best found")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from landplan.scenario import load_scenario
-    from landplan.sweep import parse_sets, sweep
-
     sets = parse_sets(args.set)
     name = load_scenario(args.scenario).name
     out = Path(args.out) if args.out else Path("out") / f"{name}-sweep"
@@ -251,12 +254,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _page(args: argparse.Namespace) -> int:
-    import os
-    from pathlib import Path
-
-    from landplan.maps import write_map
-    from landplan.report import write_report
-
     out = Path(args.out_dir)
     target = out / args.page
     tmp = out / f".{args.page}.tmp-{os.getpid()}"
@@ -271,9 +268,5 @@ def _page(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from landplan.sweep import compare
-
     compare(Path(args.out_a), Path(args.out_b))
     return 0

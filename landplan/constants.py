@@ -7,9 +7,6 @@ from typing import Final
 MU_PER_HA: Final = 15.0
 M2_PER_HA: Final = 10_000.0
 
-KINDS: Final = ("factory", "vacant", "collective")
-LAND_KINDS: Final = ("vacant", "collective")
-STATUSES: Final = ("available", "reserved", "occupied")
 SUPPLY_MODES: Final = ("transfer", "flexible", "lease", "split_sale", "equity", "joint")
 # Village-collective land enters the market only by lease, equity or joint operation.
 COLLECTIVE_MODES: Final = ("lease", "equity", "joint")
@@ -31,7 +28,7 @@ FALSE_WORDS: Final = frozenset({"false", "0", "no", "n", "f", "否", ""})
 # Two parcels of different layers overlapping by less than this are drawing noise.
 OVERLAP_TOLERANCE_M2: Final = 1.0
 
-# Daxing 14th Five-Year plan, targets for 2025 (DOMAIN.md): key -> (label, unit, 2020, 2025).
+# Daxing 14th Five-Year plan, targets for 2025: key -> (label, unit, 2020, 2025).
 PLAN_TARGETS: Final = {
     "output_per_ha": ("industrial output per unit land", "万元/ha", 5_600.0, 10_000.0),
     "labour_productivity": ("labour productivity", "万元/person", 38.5, 50.0),

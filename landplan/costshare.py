@@ -1,4 +1,4 @@
-"""Sharing land development cost under the high-tech cap (a pure function).
+"""Sharing land development cost under the high-tech cap (pure functions).
 
 The plan's rule: the development cost shared by high-tech project land shall not
 exceed ``cap_ratio`` (0.70 in the plan; always from the scenario) of the park's
@@ -8,14 +8,21 @@ the park's unallocated land (``deferred``).
 
 Identity, per park and in total:
 ``Σ share + Σ subsidy + Σ deferred = Σ base_share``; no high-tech share exceeds its cap.
+
+``base_and_cap`` prices any number of pairs from arrays (the valuation stage
+calls it for every eligible pair); ``share_costs`` applies the whole rule once,
+to the plan.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
-from landplan.errors import InputError, LandplanError, Problem
+from landplan.domain import Bearer, Method
+from landplan.errors import LandplanError, Problem
 from landplan.scenario import CostShare
 
 # Conservation is checked to this many 万元 (rounding of sums of floats).
@@ -54,7 +61,7 @@ def park_average_cost(parcels: pd.DataFrame, parks: pd.DataFrame) -> pd.Series:
         avg = avg.reindex(avg.index.union(table.index))
         avg.update(table["total_dev_cost"] / table["developable_area_ha"])
     avg.index.name = "park"
-    return avg
+    return avg.rename("park_avg_cost")
 
 
 def park_floor_rate(parks: pd.DataFrame) -> pd.Series:
@@ -71,25 +78,29 @@ def park_floor_rate(parks: pd.DataFrame) -> pd.Series:
     return rate.rename("floor_rate")
 
 
-def require_costs(
+def cost_problems(
+    *,
     avg: pd.Series,
-    parks_used: set[str],
+    floor_rate: pd.Series,
+    parks: Iterable[str],
+    params: CostShare,
     source: str,
-    floor_rate: pd.Series | None = None,
-) -> None:
-    """Stop when a park that hosts a pair has no average cost (or floor rate, if asked)."""
+) -> list[Problem]:
+    """What stops pricing: a park that can host a pair without an average cost, or
+    (method ``floor``) without permitted floor space."""
+    wanted = sorted(set(parks))
     problems = [
         Problem(
             source,
-            f"park {p!r} has no average land cost",
+            f"park {p!r} has land to allocate but no average land cost",
             row=p,
             field="dev_cost",
             fix="give dev_cost on its parcels or a row in parks.csv",
         )
-        for p in sorted(parks_used)
+        for p in wanted
         if not np.isfinite(avg.get(p, np.nan))
     ]
-    if floor_rate is not None:
+    if params.method == Method.FLOOR:
         problems += [
             Problem(
                 source,
@@ -99,130 +110,82 @@ def require_costs(
                 fix="give floor_area_m2 (permitted floor space, m²) for it in parks.csv, "
                 "or use method area",
             )
-            for p in sorted(parks_used)
+            for p in wanted
             if not np.isfinite(floor_rate.get(p, np.nan))
         ]
-    if problems:
-        raise InputError(problems)
+    return problems
 
 
 def base_and_cap(
-    pairs: pd.DataFrame,
-    avg: pd.Series,
+    *,
     params: CostShare,
-    floor_rate: pd.Series | None = None,
+    park_avg: np.ndarray,
+    land: np.ndarray,
+    hightech: np.ndarray,
+    dev_cost: np.ndarray,
+    parcel_area: np.ndarray,
+    floor_rate: np.ndarray,
+    floor_used: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Base share and cap of each pair, 万元.
+    """Base share and cap of each pair, 万元 (arrays aligned by pair).
 
-    ``pairs`` needs ``park``, ``hightech``, ``land_ha`` (the land the pair uses),
-    ``parcel_area_ha`` and ``parcel_dev_cost`` (NaN where unknown); method ``floor``
-    also needs ``floor_used_m2`` (the permitted floor space the pair takes, NaN
-    where unknown) and ``floor_rate`` (万元/m² by park). The cap is always on land:
-    ``cap_ratio × avg × land``, and infinite for pairs that are not high-tech.
+    ``land`` is the land the pair uses, ha; ``dev_cost`` and ``parcel_area`` the
+    parcel's own cost and area (method ``actual``; NaN cost where unknown);
+    ``floor_rate`` the park's 万元/m² and ``floor_used`` the permitted floor space
+    the pair takes (method ``floor``; NaN where unknown). The cap is always on
+    land: ``cap_ratio × avg × land``, and infinite for pairs that are not high-tech.
     """
-    park_avg = pairs["park"].map(avg).to_numpy(dtype=float)
-    land = pairs["land_ha"].to_numpy(dtype=float)
     base = park_avg * land
-    if params.method == "actual":
-        dev = pairs["parcel_dev_cost"].to_numpy(dtype=float)
-        own = dev * land / pairs["parcel_area_ha"].to_numpy(dtype=float)
-        base = np.where(np.isnan(dev), base, own)
-    elif params.method == "floor":
-        if floor_rate is None:
-            raise LandplanError("bug: method floor needs the parks' floor rates")
-        rate = pairs["park"].map(floor_rate).to_numpy(dtype=float)
-        used = pairs["floor_used_m2"].to_numpy(dtype=float)
-        base = np.where(np.isnan(used), base, rate * used)
-    cap = np.where(
-        pairs["hightech"].to_numpy(dtype=bool), params.cap_ratio * park_avg * land, np.inf
-    )
+    if params.method == Method.ACTUAL:
+        own = dev_cost * land / parcel_area
+        base = np.where(np.isnan(dev_cost), base, own)
+    elif params.method == Method.FLOOR:
+        base = np.where(np.isnan(floor_used), base, floor_rate * floor_used)
+    cap = np.where(hightech, params.cap_ratio * park_avg * land, np.inf)
     return base, cap
 
 
-def pair_subsidy(
-    pairs: pd.DataFrame,
-    avg: pd.Series,
-    params: CostShare,
-    floor_rate: pd.Series | None = None,
-) -> np.ndarray:
-    """What the district fund would pay if this pair were placed, 万元.
-
-    Exact for ``shortfall: subsidy``. For ``spread`` and ``deferred`` the fund pays
-    nothing up front, so the model sees no subsidy.
-    """
-    base, cap = base_and_cap(pairs, avg, params, floor_rate)
-    shortfall = np.maximum(base - cap, 0.0)
-    return shortfall if params.shortfall == "subsidy" else np.zeros_like(shortfall)
+def pair_base_and_cap(pairs: pd.DataFrame, params: CostShare) -> tuple[np.ndarray, np.ndarray]:
+    """``base_and_cap`` for a table of pairs with the columns ``describe`` gives them."""
+    return base_and_cap(
+        params=params,
+        park_avg=pairs["park_avg_cost"].to_numpy(dtype=float),
+        land=pairs["land_ha"].to_numpy(dtype=float),
+        hightech=pairs["hightech"].to_numpy(dtype=bool),
+        dev_cost=pairs["parcel_dev_cost"].to_numpy(dtype=float),
+        parcel_area=pairs["parcel_area_ha"].to_numpy(dtype=float),
+        floor_rate=pairs["floor_rate"].to_numpy(dtype=float),
+        floor_used=pairs["floor_used_m2"].to_numpy(dtype=float),
+    )
 
 
-def spread_terms(
-    pairs: pd.DataFrame,
-    avg: pd.Series,
-    params: CostShare,
-    floor_rate: pd.Series | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per pair: the shortfall it causes and what it could bear (``shortfall: spread``).
-
-    A bearer is a non-high-tech pair with a positive base share. It can bear up
-    to ``spread_max_ratio × avg × land``; with no ceiling, up to the largest
-    shortfall its park could have (Σ over projects of their largest shortfall
-    there), which in the model means "the fund pays nothing while any bearer is
-    placed", as ``share_costs`` does.
-    """
-    base, cap = base_and_cap(pairs, avg, params, floor_rate)
-    shortfall = np.maximum(base - cap, 0.0)
-    bearer = ~pairs["hightech"].to_numpy(dtype=bool) & (base > 0)
-    if params.spread_max_ratio is not None:
-        room = params.spread_max_ratio * pairs["park"].map(avg).to_numpy(dtype=float)
-        ceiling = room * pairs["land_ha"].to_numpy(dtype=float)
-    else:
-        worst = (
-            pd.DataFrame({"park": pairs["park"], "p": pairs["project"], "s": shortfall})
-            .groupby(["park", "p"])["s"]
-            .max()
-            .groupby(level="park")
-            .sum()
-        )
-        ceiling = pairs["park"].map(worst).to_numpy(dtype=float)
-    return shortfall, np.where(bearer, ceiling, 0.0)
-
-
-def share_costs(
-    placed: pd.DataFrame,
-    avg: pd.Series,
-    params: CostShare,
-    floor_rate: pd.Series | None = None,
-) -> pd.DataFrame:
+def share_costs(placed: pd.DataFrame, params: CostShare) -> pd.DataFrame:
     """Cost shares of the placed pairs (one row each, ``SHARE_COLUMNS``).
 
     Parameters
     ----------
     placed
-        ``project_id, parcel_id, park, hightech, land_ha, parcel_area_ha,
-        parcel_dev_cost``, one row per placed pair.
-    avg
-        Park average land cost, 万元/ha (``park_average_cost``).
+        One row per placed pair: ``project_id, parcel_id, park, hightech, land_ha``
+        (ha), ``park_avg_cost`` (万元/ha), ``parcel_area_ha``, ``parcel_dev_cost``
+        (万元), ``floor_rate`` (万元/m²) and ``floor_used_m2`` (m²).
     params
         Method, cap ratio, shortfall bearer, spread ceiling.
-    floor_rate
-        Park cost per m² of permitted floor space, 万元/m² (method ``floor`` only).
 
     Raises
     ------
     LandplanError
         If conservation or the cap fails: that is a bug, and the run must stop.
     """
-    out = placed[["project_id", "parcel_id", "park", "hightech", "land_ha"]].copy()
-    out["park_avg_cost"] = placed["park"].map(avg).to_numpy(dtype=float)
-    base, cap = base_and_cap(placed, avg, params, floor_rate)
+    out = placed[["project_id", "parcel_id", "park", "hightech", "land_ha", "park_avg_cost"]].copy()
+    base, cap = pair_base_and_cap(placed, params)
     shortfall = np.maximum(base - cap, 0.0)
     share = base - shortfall
     subsidy = np.zeros(len(out))
     spread = np.zeros(len(out))
     deferred = np.zeros(len(out))
-    if params.shortfall == "subsidy":
+    if params.shortfall == Bearer.SUBSIDY:
         subsidy = shortfall.copy()
-    elif params.shortfall == "deferred":
+    elif params.shortfall == Bearer.DEFERRED:
         deferred = shortfall.copy()
     else:
         spread, unborne = _spread(out, base, shortfall, params)
@@ -238,6 +201,14 @@ def share_costs(
     return out[SHARE_COLUMNS].reset_index(drop=True)
 
 
+def spread_ceiling(params: CostShare, park_avg: np.ndarray, land: np.ndarray) -> np.ndarray:
+    """What a bearer can take on under ``spread_max_ratio`` (∞ without one), 万元."""
+    if params.spread_max_ratio is None:
+        return np.full(len(land), np.inf)
+    ceiling: np.ndarray = params.spread_max_ratio * park_avg * land
+    return ceiling
+
+
 def _spread(
     out: pd.DataFrame, base: np.ndarray, shortfall: np.ndarray, params: CostShare
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -251,10 +222,8 @@ def _spread(
     unborne = np.zeros(len(out))
     parks = out["park"].to_numpy()
     hightech = out["hightech"].to_numpy(dtype=bool)
-    ceiling_all = (
-        params.spread_max_ratio * out["park_avg_cost"].to_numpy() * out["land_ha"].to_numpy()
-        if params.spread_max_ratio is not None
-        else np.full(len(out), np.inf)
+    ceiling_all = spread_ceiling(
+        params, out["park_avg_cost"].to_numpy(dtype=float), out["land_ha"].to_numpy(dtype=float)
     )
     for park in np.unique(parks):
         in_park = parks == park

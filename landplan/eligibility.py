@@ -1,6 +1,6 @@
 """Which project may go on which parcel, and which rule removed each candidate.
 
-The rules (CONTRACT, "Eligible pair") are applied in a fixed order. The first four
+The rules (docs/model.md, "Eligible pairs") are applied in a fixed order. The first four
 (status, kind, zoning, size) are applied without building pairs: parcels are
 sorted by (kind class, zoning, size) and each (project, allowed code) finds its
 size range by binary search, so only pairs that pass them are ever materialised.
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
-from landplan.constants import LAND_KINDS, MU_PER_HA, SUPPLY_MODES
-from landplan.errors import InputError, Problem
-from landplan.scenario import ConstraintSpec, EntryStandards, Scenario
+from landplan.constants import MU_PER_HA, SUPPLY_MODES
+from landplan.domain import LAND_KINDS, EntryScope, Need, Rule, Status
+from landplan.inputs import Inputs
+from landplan.scenario import EntryStandards
+from landplan.spatial import SpatialLayer
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,9 @@ class Eligibility:
     Attributes
     ----------
     pairs
-        One row per eligible pair: ``project`` and ``parcel`` (row positions),
-        ``project_id``, ``parcel_id``, ``land_ha`` (land the pair uses: the parcel's
-        area, or its floor-space share of a factory's land).
+        One row per eligible pair, sorted: ``project`` and ``parcel``, the row
+        positions in the project and parcel tables (int32; ids are looked up only
+        where a person reads them, so millions of pairs stay small).
     funnel
         Index ``project_id``; ``candidates`` then one column per rule (how many
         candidates it removed) and ``eligible``.
@@ -50,15 +51,12 @@ class Eligibility:
     reasons: dict[str, str]
 
 
-def eligible_pairs(
-    parcels: gpd.GeoDataFrame,
-    projects: pd.DataFrame,
-    zoning: dict[str, frozenset[str]],
-    scenario: Scenario,
-) -> Eligibility:
+def eligible_pairs(inputs: Inputs) -> Eligibility:
     """All eligible (project, parcel) pairs under the contract's rules and the spatial rules."""
+    parcels, projects = inputs.parcels, inputs.tables.projects
+    zoning = inputs.tables.zoning
     n_proj = len(projects)
-    spatial = [(c, _constraint_mask(c, parcels)) for c in scenario.constraints]
+    spatial = [(c.spec, _constraint_mask(c, parcels)) for c in inputs.constraints]
     rules = [*BASE_RULES, *(f"spatial:{c.name}" for c, _ in spatial)]
     removed = {rule: np.zeros(n_proj, dtype=np.int64) for rule in rules}
 
@@ -80,7 +78,8 @@ def eligible_pairs(
     j_idx = np.concatenate([j_idx, lj[keep]])
 
     keep = np.ones(len(p_idx), dtype=bool)
-    for rule, ok in _pair_checks(parcels, projects, scenario.entry_standards, p_idx, j_idx):
+    entry = inputs.scenario.entry_standards
+    for rule, ok in _pair_checks(parcels, projects, entry, p_idx, j_idx):
         removed[rule] += np.bincount(p_idx[~ok], minlength=n_proj)
         keep &= ok
     p_idx, j_idx = p_idx[keep], j_idx[keep]
@@ -97,12 +96,12 @@ def eligible_pairs(
 
     order = np.lexsort((j_idx, p_idx))
     p_idx, j_idx = p_idx[order], j_idx[order]
-    pairs = _pair_table(parcels, projects, p_idx, j_idx)
+    pairs = pd.DataFrame({"project": p_idx.astype(np.int32), "parcel": j_idx.astype(np.int32)})
     funnel = pd.DataFrame({"candidates": candidates, **removed}, index=projects["project_id"])
     funnel["eligible"] = np.bincount(p_idx, minlength=n_proj)
     assert (funnel["candidates"] - funnel[rules].sum(axis=1) == funnel["eligible"]).all()
     reasons = {
-        pid: explain_none(funnel.loc[pid], projects.iloc[i], zoning, parcels, locked_pos[i])
+        pid: _explain_none(funnel.loc[pid], projects.iloc[i], zoning, parcels, locked_pos[i])
         for i, pid in enumerate(projects["project_id"])
         if funnel["eligible"].iloc[i] == 0
     }
@@ -126,6 +125,11 @@ def _kind_class(parcels: pd.DataFrame) -> np.ndarray:
     return np.where(parcels["kind"].isin(LAND_KINDS).to_numpy(), 0, 1)
 
 
+def _need_class(projects: pd.DataFrame) -> np.ndarray:
+    """0 for projects that need land, 1 for those that need factory floor space."""
+    return np.where(projects["need"].to_numpy() == Need.FLOOR, 1, 0)
+
+
 def _size_of(parcels: pd.DataFrame) -> np.ndarray:
     """What the size rule compares: land area in ha, or factory floor space in m²."""
     return np.where(
@@ -144,11 +148,11 @@ def _size_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs passing status, kind, zoning and size, by binary search; counts removals."""
     n_parcels = len(parcels)
-    available = (parcels["status"] == "available").to_numpy()
+    available = (parcels["status"] == Status.AVAILABLE).to_numpy()
     kind_class = _kind_class(parcels)
     codes = parcels["zoning"].to_numpy()
     size = _size_of(parcels)
-    need_class = np.where(projects["need"].to_numpy() == "floor", 1, 0)
+    need_class = _need_class(projects)
     n_available = int(available.sum())
     per_class = np.bincount(kind_class[available], minlength=2)
     sel = np.flatnonzero(which)
@@ -205,7 +209,7 @@ def _basic_checks(
     j: np.ndarray,
 ) -> list[tuple[str, np.ndarray]]:
     """Status, kind, zoning and size for given pairs (used for locked projects)."""
-    need_class = np.where(projects["need"].to_numpy()[p] == "floor", 1, 0)
+    need_class = _need_class(projects)[p]
     size = _size_of(parcels)[j]
     land = need_class == 0
     fits = np.where(
@@ -217,7 +221,7 @@ def _basic_checks(
     sectors, codes = projects["sector"].to_numpy()[p], parcels["zoning"].to_numpy()[j]
     zoned = np.array([c in zoning.get(s, frozenset()) for s, c in zip(sectors, codes, strict=True)])
     return [
-        ("status", (parcels["status"].to_numpy()[j] == "available")),
+        ("status", (parcels["status"].to_numpy()[j] == Status.AVAILABLE)),
         ("kind", _kind_class(parcels)[j] == need_class),
         ("zoning", zoned.astype(bool)),
         ("size", fits),
@@ -269,7 +273,7 @@ def _pair_checks(
     }
 
     def entry_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
-        scoped = land_parcel[j] & (standard[j] if entry.scope == "standard_land" else True)
+        scoped = land_parcel[j] & (standard[j] if entry.scope == EntryScope.STANDARD_LAND else True)
         ok = np.ones(len(p), dtype=bool)
         for values, minimum in per_ha.values():
             if minimum > 0:
@@ -288,62 +292,19 @@ def _pair_checks(
     return results
 
 
-def _constraint_mask(constraint: ConstraintSpec, parcels: gpd.GeoDataFrame) -> np.ndarray:
+def _constraint_mask(constraint: SpatialLayer, parcels: gpd.GeoDataFrame) -> np.ndarray:
     """Parcels that intersect the constraint layer (or lie within ``distance_m`` of it)."""
-    try:
-        layer = pyogrio.read_dataframe(constraint.path, layer=constraint.layer)
-    except Exception as exc:  # pyogrio raises several kinds for unreadable files
-        raise InputError(
-            [
-                Problem(
-                    str(constraint.path),
-                    f"cannot read constraint layer: {' '.join(str(exc).split())}",
-                    layer=constraint.layer,
-                    fix="check 'constraints:' in the scenario",
-                )
-            ]
-        ) from None
-    if layer.crs is None:
-        raise InputError(
-            [
-                Problem(
-                    str(constraint.path),
-                    "constraint layer has no CRS",
-                    layer=constraint.layer,
-                    fix="give the layer a .prj or store it in a GeoPackage with its CRS",
-                )
-            ]
-        )
-    shapes = layer.to_crs(parcels.crs).geometry
-    if constraint.rule == "buffer":
-        shapes = shapes.buffer(constraint.distance_m)
+    shapes = constraint.shapes
+    if constraint.spec.rule == Rule.BUFFER:
+        shapes = shapes.buffer(constraint.spec.distance_m)
     hit = parcels.sindex.query(shapes.to_numpy(), predicate="intersects")[1]
     mask = np.zeros(len(parcels), dtype=bool)
     mask[hit] = True
-    log.info("constraint %r touches %d parcels", constraint.name, int(mask.sum()))
+    log.info("constraint %r touches %d parcels", constraint.spec.name, int(mask.sum()))
     return mask
 
 
-def _pair_table(
-    parcels: pd.DataFrame, projects: pd.DataFrame, p: np.ndarray, j: np.ndarray
-) -> pd.DataFrame:
-    area = parcels["area_ha"].to_numpy(dtype=float)[j]
-    floor_total = parcels["floor_area_m2"].to_numpy(dtype=float)[j]
-    floor_need = projects["floor_m2"].to_numpy(dtype=float)[p]
-    is_floor = projects["need"].to_numpy()[p] == "floor"
-    land = np.where(is_floor, area * floor_need / np.where(is_floor, floor_total, 1.0), area)
-    return pd.DataFrame(
-        {
-            "project": p,
-            "parcel": j,
-            "project_id": projects["project_id"].to_numpy()[p],
-            "parcel_id": parcels["parcel_id"].to_numpy()[j],
-            "land_ha": land,
-        }
-    )
-
-
-def explain_none(
+def _explain_none(
     funnel: pd.Series,
     project: pd.Series,
     zoning: dict[str, frozenset[str]],
@@ -361,7 +322,7 @@ def explain_none(
         funnel["candidates"] - sum(int(funnel[r]) for r in rules[: rules.index(binding)])
     )
     codes = "/".join(sorted(zoning.get(project["sector"], frozenset()))) or "none"
-    land = project["need"] == "land"
+    land = project["need"] == Need.LAND
     what = "land parcel" if land else "factory"
     span = (
         f"{project['area_min_ha']:g}–{project['area_max_ha']:g} ha"

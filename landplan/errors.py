@@ -72,6 +72,16 @@ class SolverError(LandplanError):
     exit_code = 3
 
 
+class OutputError(LandplanError):
+    """The results could not be written (a full disk, a database that refused the write).
+
+    Not bad input: the run itself succeeded. Nothing was changed where the results
+    were to go (the output folder and the database tables are as they were).
+    """
+
+    exit_code = 4
+
+
 class ProblemLog:
     """Collects problems during a stage so they can be reported together."""
 

@@ -93,7 +93,7 @@ class FieldReader:
         return values
 
     def number(
-        self, field: str, required: bool = False, positive: bool = False, integer: bool = False
+        self, field: str, *, required: bool = False, positive: bool = False, integer: bool = False
     ) -> pd.Series:
         """A numeric column; blank cells are NaN. Non-numbers and negatives are problems."""
         if field not in self.frame.columns:

@@ -1,4 +1,11 @@
-"""The inputs stage: every layer and table of a scenario, validated together."""
+"""The input stage: every file a scenario names, read once and checked together.
+
+This is the only stage that reads input files and the only one that raises
+``InputError``: everything that can be checked without solving is checked here
+(layers, tables, spatial rules, locked parcels, the parks' land costs), and all
+problems are reported in one pass. ``landplan validate`` is this stage plus an
+inventory, so a scenario it accepts never makes ``landplan run`` exit 2.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,44 @@ import logging
 from dataclasses import dataclass
 
 import geopandas as gpd
+import pandas as pd
 
+from landplan.costshare import cost_problems, park_average_cost, park_floor_rate
+from landplan.domain import Status
 from landplan.errors import InputError, Problem, ProblemLog
 from landplan.parcels import load_parcels
-from landplan.projects import Tables, cross_check, load_tables
 from landplan.scenario import Scenario
+from landplan.spatial import SpatialLayer, read_constraints
+from landplan.tables import Tables, load_tables
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """Everything a scenario reads, validated."""
+    """Everything a scenario reads, validated.
+
+    Attributes
+    ----------
+    parcels
+        One row per parcel (docs/inputs.md, "Parcels"), geometry in the scenario CRS.
+    tables
+        Projects, zoning, parks.
+    constraints
+        The spatial rules' layers, in the scenario CRS.
+    park_avg
+        Each park's average land development cost, 万元/ha.
+    floor_rate
+        Each park's cost per m² of permitted floor space, 万元/m² (NaN where
+        ``parks.csv`` gives no ``floor_area_m2``).
+    """
 
     scenario: Scenario
     parcels: gpd.GeoDataFrame
     tables: Tables
+    constraints: tuple[SpatialLayer, ...]
+    park_avg: pd.Series
+    floor_rate: pd.Series
 
 
 def load_inputs(scenario: Scenario) -> Inputs:
@@ -32,12 +61,58 @@ def load_inputs(scenario: Scenario) -> Inputs:
         parcels = load_parcels(scenario)
     except InputError as exc:
         problems += exc.problems
-    table_log = ProblemLog()
-    tables = load_tables(scenario, table_log)
-    if parcels is not None:
-        cross_check(parcels, tables, scenario.projects, table_log)
-    problems += table_log.problems
+    found = ProblemLog()
+    tables = load_tables(scenario, found)
+    constraints = read_constraints(scenario.constraints, scenario.crs, found)
+    problems += found.problems
+    if parcels is None:
+        raise InputError(problems)
+    avg = park_average_cost(parcels, tables.parks)
+    rate = park_floor_rate(tables.parks)
+    inputs = Inputs(
+        scenario=scenario,
+        parcels=parcels,
+        tables=tables,
+        constraints=constraints,
+        park_avg=avg,
+        floor_rate=rate,
+    )
+    problems += cross_check(inputs)
     if problems:
         raise InputError(problems)
-    assert parcels is not None
-    return Inputs(scenario=scenario, parcels=parcels, tables=tables)
+    return inputs
+
+
+def cross_check(inputs: Inputs, scenario: Scenario | None = None) -> list[Problem]:
+    """Checks that need several inputs together, for ``scenario`` (default: the inputs').
+
+    A sweep calls this for each point, since a point may change what is checked
+    (``costshare.method: floor`` needs every park's permitted floor space).
+    """
+    scenario = scenario or inputs.scenario
+    parcels, tables = inputs.parcels, inputs.tables
+    found = ProblemLog()
+    known = set(parcels["parcel_id"])
+    source = str(scenario.projects.path)
+    locked = tables.projects[tables.projects["locked_parcel"] != ""]
+    for row in locked.itertuples():
+        if row.locked_parcel not in known:
+            found.add(
+                source,
+                f"locked_parcel {row.locked_parcel!r} is not in any parcel layer",
+                row=str(row.project_id),
+                field="locked_parcel",
+                fix="correct the parcel id or clear locked_parcel",
+            )
+    unknown_parks = set(tables.parks["park"]) - set(parcels["park"])
+    if unknown_parks:
+        log.warning("parks table names parks with no parcel: %s", ", ".join(sorted(unknown_parks)))
+    supply = parcels.loc[parcels["status"] == Status.AVAILABLE, "park"]
+    cost_source = str(scenario.parks.path if scenario.parks is not None else scenario.file)
+    return found.problems + cost_problems(
+        avg=inputs.park_avg,
+        floor_rate=inputs.floor_rate,
+        parks=supply,
+        params=scenario.costshare,
+        source=cost_source,
+    )

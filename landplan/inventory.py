@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from landplan.constants import KINDS
+from landplan.domain import Kind
 from landplan.inputs import Inputs
 
 
@@ -18,11 +18,9 @@ def inventory(inputs: Inputs) -> str:
         "layers:",
     ]
     for spec in inputs.scenario.layers:
-        count = int(
-            (parcels["layer"] == (spec.layer or (spec.path.stem if spec.path else ""))).sum()
-        )
+        count = int((parcels["layer"] == spec.name).sum())
         lines.append(
-            f"  {spec.kind:<10} {count:>6,} parcels  {spec.source}"
+            f"  {spec.kind.value:<10} {count:>6,} parcels  {spec.source}"
             + (f" [{spec.layer}]" if spec.layer else "")
         )
     table = parcels.pivot_table(
@@ -31,7 +29,7 @@ def inventory(inputs: Inputs) -> str:
     rows = []
     for park in sorted(parcels["park"].unique()):
         row = {"park": park}
-        for kind in KINDS:
+        for kind in Kind:
             n = int(table["count"].get(kind, pd.Series(dtype=float)).get(park, 0))
             ha = float(table["sum"].get(kind, pd.Series(dtype=float)).get(park, 0.0))
             row[kind] = f"{n} / {ha:,.1f} ha"

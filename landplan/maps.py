@@ -25,9 +25,11 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 import yaml
 
+from landplan.domain import Datum, Lang, Status
 from landplan.errors import InputError, LandplanError, Problem
 from landplan.scenario import MapSpec
 
@@ -37,7 +39,11 @@ log = logging.getLogger(__name__)
 SIMPLIFY_M = 1.0
 PRECISION = 6
 
-STATUS_COLOURS = {"available": "#3a9e4f", "reserved": "#e6a117", "occupied": "#8c8c8c"}
+STATUS_COLOURS = {
+    Status.AVAILABLE: "#3a9e4f",
+    Status.RESERVED: "#e6a117",
+    Status.OCCUPIED: "#8c8c8c",
+}
 KIND_EDGES = {"factory": "#5b3a8c", "vacant": "#1f5f8b", "collective": "#8b5a1f"}
 SECTOR_PALETTE = [
     "#1f77b4",
@@ -103,7 +109,7 @@ TEXT: dict[str, tuple[str, str]] = {
 def text(key: str, lang: str, table: dict[str, tuple[str, str]] = TEXT) -> str:
     """A label of ``table`` in Chinese or English (the key itself if it has none)."""
     zh, en = table.get(key, (key, key))
-    return zh if lang == "zh" else en
+    return zh if lang == Lang.ZH else en
 
 
 # -- GCJ-02 ("Mars coordinates"), the datum of Gaode/AutoNavi tiles ------------------
@@ -163,8 +169,6 @@ class Folder:
 
 def read_folder(out_dir: Path) -> Folder:
     """Read an output folder written by ``landplan run``; exit 2 if it is not one."""
-    import pyogrio
-
     try:
         parcels = gpd.read_file(out_dir / "allocation.gpkg", layer="parcels", engine="pyogrio")
         layers = [str(n) for n in pyogrio.list_layers(out_dir / "allocation.gpkg")[:, 0]]
@@ -194,10 +198,10 @@ def map_spec(scenario: dict[str, Any]) -> MapSpec:
     """The ``map:`` section of ``scenario.resolved.yaml``."""
     raw = scenario.get("map") or {}
     return MapSpec(
-        lang=str(raw.get("lang") or "zh"),
+        lang=Lang(raw.get("lang") or MapSpec.lang),
         tiles=raw.get("tiles"),
         attribution=str(raw.get("attribution") or ""),
-        datum=str(raw.get("datum") or "auto"),
+        datum=Datum(raw.get("datum") or MapSpec.datum),
     )
 
 
@@ -214,7 +218,7 @@ def _display(frame: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame:
     out["geometry"] = out.geometry.simplify(SIMPLIFY_M, preserve_topology=True)
     out = out.to_crs("EPSG:4326")
     geoms = out.geometry.to_numpy()
-    if options.tile_datum == "gcj02":
+    if options.tile_datum == Datum.GCJ02:
         geoms = _gcj02(geoms)
     out["geometry"] = shapely.set_precision(geoms, 10**-PRECISION)
     return out[~out.geometry.is_empty]
@@ -274,7 +278,7 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
     styles: dict[str, str] = {}
     passive: list[str] = []  # drawn for context: they must not catch clicks meant for parcels
 
-    def add(name: str, key: str, frame: gpd.GeoDataFrame, style: str, show: bool = True) -> None:
+    def add(name: str, key: str, frame: gpd.GeoDataFrame, *, style: str, show: bool = True) -> None:
         columns = fields if key in ("factory", "vacant", "collective") else [*fields, *money]
         layer = folium.GeoJson(
             _feature_collection(frame, columns),
@@ -290,9 +294,9 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
     for kind in ("factory", "vacant", "collective"):
         subset = display[display["kind"] == kind]
         if len(subset):
-            add(text(kind, lang), kind, subset, "status")
-    add(text("allocation", lang), "allocation", placed, "sector")
-    add(text("costshare", lang), "costshare", placed, "ratio", show=False)
+            add(text(kind, lang), kind, subset, style="status")
+    add(text("allocation", lang), "allocation", placed, style="sector")
+    add(text("costshare", lang), "costshare", placed, style="ratio", show=False)
     constraints = _display(folder.constraints, options) if len(folder.constraints) else None
     if constraints is not None:
         for name, group in constraints.groupby("name"):
@@ -342,7 +346,7 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
         "kindEdges": KIND_EDGES,
         "sectorColours": sector_colours(sectors),
         # zh: the sector names of zoning.csv's label_zh, where it gives them
-        "sectorLabels": folder.summary.get("sector_labels", {}) if lang == "zh" else {},
+        "sectorLabels": folder.summary.get("sector_labels", {}) if lang == Lang.ZH else {},
         "ratioClasses": [[lo, None if np.isinf(hi) else hi, c] for lo, hi, c in RATIO_CLASSES],
         "parkLabels": [] if boundaries is None else list(boundaries["park"]),
         "unplaced": _props(unplaced, ["project_id", "name", "reason", "detail"]),

@@ -1,11 +1,10 @@
-"""The integer program as data: built from the pair table, inspectable before solving.
+"""The integer program as data: built from the priced pair table, inspectable before solving.
 
 One binary per eligible pair. Rows, each with a stable name:
 ``assign[P]`` (each project at most one parcel; exactly one if must-place),
 ``parcel_once[J]`` (a land parcel hosts at most one project), ``floor_cap[J]``
 (a factory's tenants fit its floor space), ``budget`` (total subsidy ≤ budget).
-The objective (maximised) is each pair's value: the project's weighted output,
-tax, jobs, high-tech and major bonuses, less the weighted subsidy the pair needs.
+The objective (maximised) is each pair's value from the priced pair table.
 
 With ``shortfall: spread`` the fund pays only what the park's other users cannot
 bear. Water-filling gives every bearer up to its ceiling before the fund pays, so
@@ -13,6 +12,10 @@ park k's fund payment is exactly ``max(0, S_k − C_k)``: S_k the placed high-te
 shortfall, C_k the placed bearers' ceilings. One continuous column ``fund[k] ≥ 0``
 per park with row ``spread[k]: S_k − C_k − fund[k] ≤ 0`` models it; ``fund[k]``
 enters the objective and the budget row.
+
+The matrix is stored by column (CSC): the engine slices columns out of it and
+prices every column with one product ``Aᵀy``. Column names are made on demand,
+so a model of millions of pairs holds no name strings.
 """
 
 from __future__ import annotations
@@ -26,41 +29,49 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from landplan.constants import LAND_KINDS
-from landplan.scenario import Objective
+from landplan.domain import Bearer
+from landplan.valuation import PricedPairs, is_land_pair
 
 
 @dataclass(frozen=True)
 class Model:
-    """A maximisation MIP over binaries: max c·x, row_lower ≤ A x ≤ row_upper.
+    """A maximisation MIP: max c·x, row_lower ≤ A x ≤ row_upper, 0 ≤ x ≤ upper.
 
     Attributes
     ----------
     c
-        Objective coefficient of each pair (variable).
+        Objective coefficient of each column.
     A
-        Constraint matrix, CSR, one row per named constraint.
+        Constraint matrix, CSC, one row per named constraint.
     row_lower, row_upper
         Row bounds (``-inf``/``inf`` where open).
-    row_names, col_names
-        Stable names: ``assign[P-001]``, ``x[P-001,V-BIO-003]``.
-    project, parcel
-        Row positions (in the project and parcel tables) of each variable's pair;
-        −1 for continuous columns.
+    row_names
+        Stable names: ``assign[P-001]``, ``parcel_once[V-BIO-003]``, ``budget``.
+    upper
+        Column upper bounds: 1 for binaries, ``inf`` for ``fund[k]``.
     integer
-        True for binary (pair) columns, False for continuous ``fund[k]`` columns.
+        True for binary columns.
+    pair
+        Each column's row in the pair table; −1 for the other columns.
         Pair columns come first, in the pair table's order.
+    project
+        Each column's project (row position); −1 for the other columns.
+    names
+        Column names of the pair table's projects and parcels (``project_ids``,
+        ``parcel_ids``) and of the other columns (``aux_names``, in column order).
     """
 
     c: np.ndarray
-    A: sp.csr_matrix
+    A: sp.csc_matrix
     row_lower: np.ndarray
     row_upper: np.ndarray
     row_names: np.ndarray
-    col_names: np.ndarray
-    project: np.ndarray
-    parcel: np.ndarray
+    upper: np.ndarray
     integer: np.ndarray
+    pair: np.ndarray
+    project: np.ndarray
+    pair_names: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    aux_names: np.ndarray
 
     @property
     def n_cols(self) -> int:
@@ -68,36 +79,53 @@ class Model:
 
     @property
     def n_pairs(self) -> int:
-        return int(self.integer.sum())
+        return int((self.pair >= 0).sum())
 
     @property
     def n_rows(self) -> int:
         return int(self.A.shape[0])
 
+    def col_names(self, cols: np.ndarray | None = None) -> list[str]:
+        """``x[P-001,V-BIO-003]`` for pair columns, the aux name for the others."""
+        cols = np.arange(self.n_cols) if cols is None else np.asarray(cols)
+        pair_project, pair_parcel, project_ids, parcel_ids = self.pair_names
+        aux = iter(self.aux_names[_aux_positions(self, cols)])
+        names = []
+        for col in cols:
+            k = self.pair[col]
+            if k >= 0:
+                names.append(f"x[{project_ids[pair_project[k]]},{parcel_ids[pair_parcel[k]]}]")
+            else:
+                names.append(str(next(aux)))
+        return names
+
     def describe(self) -> str:
         kinds = pd.Series([n.split("[")[0] for n in self.row_names]).value_counts()
         rows = ", ".join(f"{k} {v:,}" for k, v in kinds.items())
-        continuous = self.n_cols - self.n_pairs
+        continuous = int((~self.integer).sum())
         extra = f" and {continuous} continuous" if continuous else ""
         return (
-            f"{self.n_pairs:,} binaries{extra}, {self.n_rows:,} rows ({rows}), "
+            f"{int(self.integer.sum()):,} binaries{extra}, {self.n_rows:,} rows ({rows}), "
             f"{self.A.nnz:,} nonzeros"
         )
 
     def subset(self, cols: np.ndarray) -> Model:
         """The model restricted to ``cols`` and the rows that touch them."""
-        sub = self.A[:, cols].tocsr()
-        rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+        cols = np.asarray(cols)
+        sub = self.A[:, cols]
+        rows = np.flatnonzero(np.bincount(sub.indices, minlength=self.n_rows) > 0)
         return Model(
             c=self.c[cols],
-            A=sub[rows],
+            A=sp.csc_matrix(sub[rows]),
             row_lower=self.row_lower[rows],
             row_upper=self.row_upper[rows],
             row_names=self.row_names[rows],
-            col_names=self.col_names[cols],
-            project=self.project[cols],
-            parcel=self.parcel[cols],
+            upper=self.upper[cols],
             integer=self.integer[cols],
+            pair=self.pair[cols],
+            project=self.project[cols],
+            pair_names=self.pair_names,
+            aux_names=self.aux_names[_aux_positions(self, cols)],
         )
 
     def components(self) -> list[np.ndarray]:
@@ -127,7 +155,7 @@ class Model:
     def to_mps(self, names: bool = False) -> str:
         """Free MPS, minimising −c. With ``names=False`` columns are x0…, rows r0…."""
         cols = (
-            [_safe(n) for n in self.col_names] if names else [f"x{i}" for i in range(self.n_cols)]
+            [_safe(n) for n in self.col_names()] if names else [f"x{i}" for i in range(self.n_cols)]
         )
         rows = (
             [_safe(n) for n in self.row_names] if names else [f"r{i}" for i in range(self.n_rows)]
@@ -137,7 +165,7 @@ class Model:
             sense = "E" if lo == hi else ("L" if np.isinf(lo) else ("G" if np.isinf(hi) else "L"))
             out.append(f" {sense} {name}")
         out.append("COLUMNS")
-        csc = self.A.tocsc()
+        csc = self.A
         in_int = False
         for k, col in enumerate(cols):
             if bool(self.integer[k]) != in_int:
@@ -161,14 +189,17 @@ class Model:
         if ranges:
             out += ["RANGES", *ranges]
         out.append("BOUNDS")
-        # CBC reads bounds by fixed columns; continuous columns keep the default [0, inf)
-        out += [f" BV BND       {col}" for col, i in zip(cols, self.integer, strict=True) if i]
+        for col, integer, upper in zip(cols, self.integer, self.upper, strict=True):
+            if integer and upper == 1:
+                out.append(f" BV BND       {col}")
+            elif integer or np.isfinite(upper):
+                out.append(f" UP BND       {col} {upper:.12g}")
         out.append("ENDATA")
         return "\n".join(out) + "\n"
 
     def to_lp(self) -> str:
         """CPLEX LP text with the model's own names."""
-        cols = [_safe(n, lp=True) for n in self.col_names]
+        cols = [_safe(n, lp=True) for n in self.col_names()]
 
         def expr(idx: np.ndarray, vals: np.ndarray) -> str:
             terms = [
@@ -179,9 +210,10 @@ class Model:
 
         objective = expr(np.arange(self.n_cols), self.c)
         lines = ["\\ landplan allocation model", "Maximize", f" value: {objective}", "Subject To"]
+        csr = self.A.tocsr()
         for r, name in enumerate(self.row_names):
-            start, end = self.A.indptr[r], self.A.indptr[r + 1]
-            body = expr(self.A.indices[start:end], self.A.data[start:end])
+            start, end = csr.indptr[r], csr.indptr[r + 1]
+            body = expr(csr.indices[start:end], csr.data[start:end])
             lo, hi = self.row_lower[r], self.row_upper[r]
             if lo == hi:
                 lines.append(f" {_safe(name, lp=True)}: {body} = {hi:.12g}")
@@ -190,9 +222,23 @@ class Model:
                     lines.append(f" {_safe(name, lp=True)}: {body} <= {hi:.12g}")
                 if not np.isinf(lo):
                     lines.append(f" {_safe(name, lp=True)}_lo: {body} >= {lo:.12g}")
+        bounds = [
+            f" 0 <= {c} <= {u:.12g}"
+            for c, i, u in zip(cols, self.integer, self.upper, strict=True)
+            if not i and np.isfinite(u)
+        ]
+        if bounds:
+            lines += ["Bounds", *bounds]
         lines += ["Binary", *(f" {c}" for c, i in zip(cols, self.integer, strict=True) if i)]
         lines.append("End")
         return "\n".join(lines) + "\n"
+
+
+def _aux_positions(model: Model, cols: np.ndarray) -> np.ndarray:
+    """Positions in ``model.aux_names`` of the non-pair columns among ``cols``."""
+    aux_rank = np.cumsum(model.pair < 0) - 1
+    result: np.ndarray = aux_rank[cols[model.pair[cols] < 0]]
+    return result
 
 
 def _safe(name: str, lp: bool = False) -> str:
@@ -204,97 +250,72 @@ def _safe(name: str, lp: bool = False) -> str:
     return text
 
 
-def pair_values(projects: pd.DataFrame, weights: Objective) -> np.ndarray:
-    """The objective value of placing each project, before subsidy."""
-    return (
-        projects["output"].to_numpy(dtype=float) * weights.output
-        + projects["tax"].to_numpy(dtype=float) * weights.tax
-        + projects["jobs"].to_numpy(dtype=float) * weights.jobs
-        + projects["hightech"].to_numpy(dtype=float) * weights.hightech
-        + projects["major"].to_numpy(dtype=float) * weights.major
-    )
+@dataclass
+class _Rows:
+    """Rows collected as COO triplets, then assembled into one matrix."""
+
+    rows: list[np.ndarray]
+    cols: list[np.ndarray]
+    values: list[np.ndarray]
+    lower: list[np.ndarray]
+    upper: list[np.ndarray]
+    names: list[str]
+
+    def add(
+        self,
+        *,
+        row: np.ndarray,
+        col: np.ndarray,
+        value: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        names: list[str],
+    ) -> None:
+        """Rows ``names`` with entries (row within this block, column, value)."""
+        self.rows.append(row + len(self.names))
+        self.cols.append(col)
+        self.values.append(value)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.names += names
 
 
-@dataclass(frozen=True)
-class SpreadTerms:
-    """Per-pair terms of the ``spread`` bearer, aligned with the pair table.
-
-    Attributes
-    ----------
-    park
-        The pair's park.
-    shortfall
-        What the cap removes from the pair's base share (high-tech pairs), 万元.
-    ceiling
-        What the pair could bear of its park's shortfall if placed (non-high-tech
-        pairs; 0 for the others), 万元. With no ceiling set, any bearer can bear
-        the whole park's shortfall: the sum of its projects' largest shortfalls.
-    """
-
-    park: np.ndarray
-    shortfall: np.ndarray
-    ceiling: np.ndarray
-
-
-def build_model(
-    pairs: pd.DataFrame,
-    parcels: pd.DataFrame,
-    projects: pd.DataFrame,
-    subsidy: np.ndarray,
-    weights: Objective,
-    budget: float | None,
-    spread: SpreadTerms | None = None,
-) -> Model:
-    """The MIP for ``pairs`` (CONTRACT, "Allocation"), built as one sparse matrix.
-
-    ``subsidy`` is the fund's payment per pair (万元); it enters the objective with
-    ``weights.subsidy`` and the ``budget`` row when a budget is set. With
-    ``spread`` the fund's payment is per park instead (module docstring).
-    """
-    p = pairs["project"].to_numpy(dtype=np.int64)
-    j = pairs["parcel"].to_numpy(dtype=np.int64)
+def build_model(priced: PricedPairs) -> Model:
+    """The MIP for the priced pairs (docs/model.md, "Rows"), built as one sparse matrix."""
+    pairs, projects, parcels = priced.pairs, priced.projects, priced.parcels
+    p = pairs["project"].to_numpy()
+    j = pairs["parcel"].to_numpy()
     n = len(pairs)
     cols = np.arange(n)
-    c = pair_values(projects, weights)[p] - weights.subsidy * subsidy
-    fund_parks = (
-        np.unique(spread.park[spread.shortfall > 0]) if spread is not None else np.array([])
-    )
-    fund_cols = n + np.arange(len(fund_parks))
-    row_parts: list[
-        tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]
-    ] = []
+    out = _Rows([], [], [], [], [], [])
+    pid = projects["project_id"].to_numpy()
+    jid = parcels["parcel_id"].to_numpy()
 
     # assign[P]: one row per project that has pairs
     proj_u, proj_row = np.unique(p, return_inverse=True)
     must = projects["must_place"].to_numpy(dtype=bool)[proj_u]
-    pid = projects["project_id"].to_numpy()
-    row_parts.append(
-        (
-            proj_row,
-            cols,
-            np.ones(n),
-            np.where(must, 1.0, -np.inf),
-            np.ones(len(proj_u)),
-            [f"assign[{x}]" for x in pid[proj_u]],
-        )
+    out.add(
+        row=proj_row,
+        col=cols,
+        value=np.ones(n),
+        lower=np.where(must, 1.0, -np.inf),
+        upper=np.ones(len(proj_u)),
+        names=[f"assign[{x}]" for x in pid[proj_u]],
     )
 
-    jid = parcels["parcel_id"].to_numpy()
-    is_land = parcels["kind"].isin(LAND_KINDS).to_numpy()[j]
+    is_land = is_land_pair(priced)
     # parcel_once[J]: land parcels wanted by two or more projects
     land_u, land_row, land_count = np.unique(j[is_land], return_inverse=True, return_counts=True)
     keep = land_count[land_row] >= 2
     shared = land_u[land_count >= 2]
     remap = np.cumsum(land_count >= 2) - 1
-    row_parts.append(
-        (
-            remap[land_row[keep]],
-            cols[is_land][keep],
-            np.ones(int(keep.sum())),
-            np.full(len(shared), -np.inf),
-            np.ones(len(shared)),
-            [f"parcel_once[{x}]" for x in jid[shared]],
-        )
+    out.add(
+        row=remap[land_row[keep]],
+        col=cols[is_land][keep],
+        value=np.ones(int(keep.sum())),
+        lower=np.full(len(shared), -np.inf),
+        upper=np.ones(len(shared)),
+        names=[f"parcel_once[{x}]" for x in jid[shared]],
     )
 
     # floor_cap[J]: factories whose candidates together need more than they have
@@ -304,76 +325,65 @@ def build_model(
     demand = np.bincount(fac_row, weights=floor_need[fac], minlength=len(fac_u))
     capacity = parcels["floor_area_m2"].to_numpy(dtype=float)[fac_u]
     binding = demand > capacity
-    remap = np.cumsum(binding) - 1
     sel = binding[fac_row]
-    row_parts.append(
-        (
-            remap[fac_row[sel]],
-            cols[fac][sel],
-            floor_need[fac][sel],
-            np.full(int(binding.sum()), -np.inf),
-            capacity[binding],
-            [f"floor_cap[{x}]" for x in jid[fac_u[binding]]],
-        )
+    out.add(
+        row=(np.cumsum(binding) - 1)[fac_row[sel]],
+        col=cols[fac][sel],
+        value=floor_need[fac][sel],
+        lower=np.full(int(binding.sum()), -np.inf),
+        upper=capacity[binding],
+        names=[f"floor_cap[{x}]" for x in jid[fac_u[binding]]],
     )
 
-    if spread is not None and len(fund_parks):
+    fund_parks = np.array([], dtype=object)
+    if priced.costshare.shortfall == Bearer.SPREAD:
+        shortfall = pairs["shortfall"].to_numpy()
+        ceiling = pairs["ceiling"].to_numpy()
+        park = parcels["park"].to_numpy()[j]
+        fund_parks = np.unique(park[shortfall > 0]).astype(object)
         # spread[k]: Σ shortfall·x − Σ ceiling·x − fund[k] ≤ 0 over park k's pairs
-        k_of = {park: k for k, park in enumerate(fund_parks)}
-        k = np.array([k_of.get(park, -1) for park in spread.park], dtype=np.int64)
-        terms = (k >= 0) & ((spread.shortfall > 0) | (spread.ceiling > 0))
-        row_parts.append(
-            (
-                np.concatenate([k[terms], np.arange(len(fund_parks))]),
-                np.concatenate([cols[terms], fund_cols]),
-                np.concatenate(
-                    [(spread.shortfall - spread.ceiling)[terms], -np.ones(len(fund_parks))]
-                ),
-                np.full(len(fund_parks), -np.inf),
-                np.zeros(len(fund_parks)),
-                [f"spread[{park}]" for park in fund_parks],
-            )
+        k_of = {name: k for k, name in enumerate(fund_parks)}
+        k = np.array([k_of.get(x, -1) for x in park], dtype=np.int64)
+        terms = (k >= 0) & ((shortfall > 0) | (ceiling > 0))
+        out.add(
+            row=np.concatenate([k[terms], np.arange(len(fund_parks))]),
+            col=np.concatenate([cols[terms], n + np.arange(len(fund_parks))]),
+            value=np.concatenate([(shortfall - ceiling)[terms], -np.ones(len(fund_parks))]),
+            lower=np.full(len(fund_parks), -np.inf),
+            upper=np.zeros(len(fund_parks)),
+            names=[f"spread[{x}]" for x in fund_parks],
         )
 
+    subsidy = pairs["subsidy"].to_numpy()
     pos = subsidy > 0
-    if budget is not None and (pos.any() or len(fund_parks)):
-        row_parts.append(
-            (
-                np.zeros(int(pos.sum()) + len(fund_parks), dtype=np.int64),
-                np.concatenate([cols[pos], fund_cols]),
-                np.concatenate([subsidy[pos], np.ones(len(fund_parks))]),
-                np.array([-np.inf]),
-                np.array([float(budget)]),
-                ["budget"],
-            )
+    if priced.budget is not None and (pos.any() or len(fund_parks)):
+        out.add(
+            row=np.zeros(int(pos.sum()) + len(fund_parks), dtype=np.int64),
+            col=np.concatenate([cols[pos], n + np.arange(len(fund_parks))]),
+            value=np.concatenate([subsidy[pos], np.ones(len(fund_parks))]),
+            lower=np.array([-np.inf]),
+            upper=np.array([float(priced.budget)]),
+            names=["budget"],
         )
 
-    offset = 0
-    r_all, c_all, v_all, lo_all, hi_all, names = [], [], [], [], [], []
-    for r, cc, v, lo, hi, nm in row_parts:
-        r_all.append(r + offset)
-        c_all.append(cc)
-        v_all.append(v)
-        lo_all.append(lo)
-        hi_all.append(hi)
-        names += nm
-        offset += len(nm)
     n_all = n + len(fund_parks)
-    A = sp.csr_matrix(
-        (np.concatenate(v_all), (np.concatenate(r_all), np.concatenate(c_all))),
-        shape=(offset, n_all),
+    A = sp.csc_matrix(
+        (np.concatenate(out.values), (np.concatenate(out.rows), np.concatenate(out.cols))),
+        shape=(len(out.names), n_all),
     )
-    col_names = [f"x[{a},{b}]" for a, b in zip(pid[p], jid[j], strict=True)]
-    col_names += [f"fund[{park}]" for park in fund_parks]
     none = np.full(len(fund_parks), -1, dtype=np.int64)
     return Model(
-        c=np.concatenate([c, np.full(len(fund_parks), -weights.subsidy)]),
+        c=np.concatenate(
+            [pairs["value"].to_numpy(), np.full(len(fund_parks), -priced.objective.subsidy)]
+        ),
         A=A,
-        row_lower=np.concatenate(lo_all),
-        row_upper=np.concatenate(hi_all),
-        row_names=np.array(names, dtype=object),
-        col_names=np.array(col_names, dtype=object),
-        project=np.concatenate([p, none]),
-        parcel=np.concatenate([j, none]),
+        row_lower=np.concatenate(out.lower),
+        row_upper=np.concatenate(out.upper),
+        row_names=np.array(out.names, dtype=object),
+        upper=np.concatenate([np.ones(n), np.full(len(fund_parks), np.inf)]),
         integer=np.arange(n_all) < n,
+        pair=np.concatenate([cols, none]),
+        project=np.concatenate([p.astype(np.int64), none]),
+        pair_names=(p, j, pid, jid),
+        aux_names=np.array([f"fund[{x}]" for x in fund_parks], dtype=object),
     )

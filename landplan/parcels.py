@@ -9,7 +9,6 @@ problem of every layer is collected and raised together.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,13 +17,9 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from landplan.constants import (
-    COLLECTIVE_MODES,
-    M2_PER_HA,
-    OVERLAP_TOLERANCE_M2,
-    STATUSES,
-    SUPPLY_MODES,
-)
+from landplan import postgis_source
+from landplan.constants import COLLECTIVE_MODES, M2_PER_HA, OVERLAP_TOLERANCE_M2, SUPPLY_MODES
+from landplan.domain import Kind, Status
 from landplan.errors import ProblemLog
 from landplan.fields import FieldReader
 from landplan.scenario import LayerSpec, Scenario
@@ -50,14 +45,14 @@ PARCEL_COLUMNS = [
 
 # Modes a parcel offers when its layer leaves supply_modes empty.
 DEFAULT_MODES = {
-    "factory": "lease;split_sale;transfer",
-    "vacant": "flexible;lease;transfer",
-    "collective": ";".join(COLLECTIVE_MODES),
+    Kind.FACTORY: "lease;split_sale;transfer",
+    Kind.VACANT: "flexible;lease;transfer",
+    Kind.COLLECTIVE: ";".join(COLLECTIVE_MODES),
 }
 
 
 def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
-    """Load every parcel layer of ``scenario`` into one table (CONTRACT: Parcels).
+    """Load every parcel layer of ``scenario`` into one table (docs/inputs.md, "Parcels").
 
     Returns
     -------
@@ -80,7 +75,7 @@ def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
         problems.raise_if_any()
     parcels = pd.concat(frames, ignore_index=True) if frames else _empty(scenario.crs)
     parcels = gpd.GeoDataFrame(parcels, geometry="geometry", crs=scenario.crs)
-    _check_unique_ids(parcels, problems)
+    _check_unique_ids(parcels, {spec.name: spec.source for spec in scenario.layers}, problems)
     problems.raise_if_any()
     warn_overlaps(parcels)
     log.info("loaded %s parcels from %s layers", f"{len(parcels):,}", len(frames))
@@ -90,9 +85,7 @@ def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
 def read_layer(spec: LayerSpec, crs: str, problems: ProblemLog) -> gpd.GeoDataFrame | None:
     """Read one layer entry into contract columns; problems go to ``problems``."""
     if spec.url is not None:
-        from landplan import postgis
-
-        raw = postgis.read_layer(spec, problems)
+        raw = postgis_source.read_layer(spec, problems)
     else:
         raw = _read_file(spec, problems)
     if raw is None:
@@ -126,18 +119,17 @@ def read_layer(spec: LayerSpec, crs: str, problems: ProblemLog) -> gpd.GeoDataFr
     out["zoning"] = reader.text("zoning", required=True).str.upper()
     out["park"] = reader.text("park", required=spec.park is None, default=spec.park)
     out["dev_cost"] = reader.number("dev_cost")
-    out["floor_area_m2"] = reader.number(
-        "floor_area_m2", required=spec.kind == "factory", positive=spec.kind == "factory"
-    )
+    factory = spec.kind == Kind.FACTORY
+    out["floor_area_m2"] = reader.number("floor_area_m2", required=factory, positive=factory)
     out["far"] = reader.number("far", positive=True)
     modes = reader.modes("supply_modes", SUPPLY_MODES)
     out["supply_modes"] = modes.where(modes != "", DEFAULT_MODES.get(spec.kind, ""))
-    if spec.kind == "collective":
+    if spec.kind == Kind.COLLECTIVE:
         _check_collective_modes(out, ids, spec, problems)
-    out["status"] = reader.choice("status", STATUSES, "available")
+    out["status"] = reader.choice("status", [x.value for x in Status], Status.AVAILABLE)
     out["standard_land"] = reader.boolean("standard_land")
     out["available_year"] = reader.number("available_year", integer=True)
-    out["layer"] = layer or (Path(source).stem if spec.path else spec.table or "sql")
+    out["layer"] = spec.name
     geometry = _clean_geometry(raw.geometry, ids, source, layer, problems)
     out = gpd.GeoDataFrame(out, geometry=geometry, crs=crs)
     out["area_ha"] = out.geometry.area.to_numpy() / M2_PER_HA
@@ -335,14 +327,18 @@ def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts)
 
 
-def _check_unique_ids(parcels: gpd.GeoDataFrame, problems: ProblemLog) -> None:
+def _check_unique_ids(
+    parcels: gpd.GeoDataFrame, sources: dict[str, str], problems: ProblemLog
+) -> None:
     ids = parcels["parcel_id"]
     dup = ids.duplicated(keep=False) & (ids != "")
     for pid, group in parcels[dup].groupby("parcel_id", sort=True):
-        layers = ", ".join(sorted(set(group["layer"])))
+        layers = sorted(set(group["layer"]))
+        files = ", ".join(dict.fromkeys(sources.get(name, name) for name in layers))
         problems.add(
-            layers,
-            f"parcel_id {pid!r} is used {len(group)} times (layers {layers})",
+            files,
+            f"parcel_id {pid!r} is used {len(group)} times (layers {', '.join(layers)})",
+            layer=layers[0] if len(layers) == 1 else None,
             row=str(pid),
             field="parcel_id",
             fix="make parcel ids unique across all layers",

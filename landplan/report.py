@@ -7,20 +7,22 @@ PNGs embedded as data URIs; every text from the data is escaped.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
+from matplotlib.patches import Rectangle
 
+from landplan.charts import figure, has_cjk_font, png_img
+from landplan.domain import Lang
 from landplan.maps import (
     KIND_EDGES,
     STATUS_COLOURS,
     Folder,
+    map_spec,
     read_folder,
     sector_colours,
     text,
@@ -65,39 +67,16 @@ def word(key: str, lang: str) -> str:
     return text(key, lang, _WORDS)
 
 
-def png_img(fig: Any, alt: str = "", dpi: int = 110) -> str:
-    """``fig`` as an ``<img>`` with the PNG inline (closes the figure)."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-
-
-def pyplot() -> Any:
-    """matplotlib's pyplot, off-screen, preferring fonts that draw Chinese."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
-    plt.rcParams["axes.unicode_minus"] = False
-    return plt
-
-
 def kpi_chart(targets: dict[str, Any]) -> str:
     """Each indicator as a share of its 2025 target: 2020, this plan, target = 100%."""
-    plt = pyplot()
     keys = list(targets)
     base = [100 * targets[k]["2020"] / targets[k]["2025"] for k in keys]
     plan = [
         np.nan if targets[k]["plan"] is None else 100 * targets[k]["plan"] / targets[k]["2025"]
         for k in keys
     ]
-    fig, ax = plt.subplots(figsize=(7, 3.2), constrained_layout=True)
+    fig = figure(figsize=(7, 3.2))
+    ax = fig.subplots()
     y = np.arange(len(keys))
     ax.barh(y + 0.2, base, height=0.38, color="#bbbbbb", label="2020")
     ax.barh(y - 0.2, plan, height=0.38, color="#2166ac", label="plan")
@@ -111,10 +90,10 @@ def kpi_chart(targets: dict[str, Any]) -> str:
 
 def overview_map(folder: Folder) -> str:
     """A static map: parcels by kind, placed parcels by sector, park names."""
-    plt = pyplot()
     parcels = folder.parcels
     sectors = sector_colours(sorted(set(folder.allocation["sector"].astype(str))))
-    fig, ax = plt.subplots(figsize=(9, 7), constrained_layout=True)
+    fig = figure(figsize=(9, 7))
+    ax = fig.subplots()
     for kind, colour in KIND_EDGES.items():
         subset = parcels[parcels["kind"] == kind]
         if len(subset):
@@ -125,30 +104,16 @@ def overview_map(folder: Folder) -> str:
         subset = placed[first_sector == sector]
         if len(subset):
             subset.plot(ax=ax, facecolor=colour, edgecolor="#222", linewidth=0.3, label=sector)
-    cjk = _has_cjk_font()
+    cjk = has_cjk_font()
     for park, group in parcels.groupby("park"):
         if not cjk and not str(park).isascii():
             continue  # no font to draw it; the tables name every park
         point = group.geometry.union_all().centroid
         ax.annotate(str(park), (point.x, point.y), ha="center", fontsize=9, weight="bold")
-    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#222") for c in sectors.values()]
+    handles = [Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#222") for c in sectors.values()]
     ax.legend(handles, list(sectors), fontsize=7, loc="lower left", title="sector")
     ax.set_axis_off()
     return png_img(fig)
-
-
-def _has_cjk_font() -> bool:
-    """True when matplotlib can draw Chinese; fonts installed after its cache was
-    built (e.g. fonts-noto-cjk) are added from the system font folders."""
-    from matplotlib import font_manager
-
-    wanted = {"Noto Sans CJK SC", "WenQuanYi Zen Hei"}
-    if wanted & {f.name for f in font_manager.fontManager.ttflist}:
-        return True
-    for path in font_manager.findSystemFonts():
-        if "NotoSansCJK" in Path(path).name or "wqy-zenhei" in Path(path).name:
-            font_manager.fontManager.addfont(path)
-    return bool(wanted & {f.name for f in font_manager.fontManager.ttflist})
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -158,7 +123,7 @@ def _table(frame: pd.DataFrame) -> str:
 def build_report(folder: Folder, lang: str | None = None) -> str:
     """The self-contained ``report.html`` text."""
     scenario = folder.scenario
-    lang = lang or str((scenario.get("map") or {}).get("lang") or "zh")
+    lang = lang or map_spec(scenario).lang
     s = folder.summary
     cs = s["costshare"]
     esc = html.escape
@@ -194,7 +159,7 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         ]
     )
     alloc = folder.allocation
-    if lang == "zh":  # sector names as zoning.csv's label_zh gives them
+    if lang == Lang.ZH:  # sector names as zoning.csv's label_zh gives them
         labels = s.get("sector_labels", {})
         alloc = alloc.assign(sector=alloc["sector"].map(lambda x: labels.get(x, x)))
     park_of = folder.parcels.set_index("parcel_id")["park"]

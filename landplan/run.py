@@ -1,6 +1,7 @@
 """``landplan run``: the stages in order, then the output folder, whole or not at all.
 
-scenario -> inputs -> eligibility -> allocation -> cost shares -> outputs
+scenario -> inputs -> eligible pairs -> priced pairs -> model -> solve -> plan
+-> explanations -> cost shares -> outputs (files, database, map, report)
 """
 
 from __future__ import annotations
@@ -13,19 +14,24 @@ from pathlib import Path
 from landplan.allocate import allocate
 from landplan.costshare import share_costs
 from landplan.eligibility import Eligibility, eligible_pairs
+from landplan.explain import explain
 from landplan.inputs import Inputs, load_inputs
-from landplan.output import RunResult, write_folder, writers
+from landplan.output import write_folder, writers
+from landplan.postgis_sink import check_target, write_results
+from landplan.results import RunResult
 from landplan.scenario import Scenario
+from landplan.valuation import price_pairs
 
 log = logging.getLogger(__name__)
 
 
 def compute(
     scenario: Scenario,
-    export_model: Path | None = None,
+    *,
     inputs: Inputs | None = None,
     eligibility: Eligibility | None = None,
     start: set[tuple[str, str]] | None = None,
+    export_model: Path | None = None,
 ) -> RunResult:
     """Run every stage in memory; nothing is written (except an asked-for model file).
 
@@ -36,16 +42,16 @@ def compute(
     clock = time.perf_counter()
     inputs = load_inputs(scenario) if inputs is None else replace(inputs, scenario=scenario)
     if eligibility is None:
-        eligibility = eligible_pairs(
-            inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
-        )
-    allocation = allocate(inputs, eligibility, export_model=export_model, start=start)
-    shares = share_costs(
-        allocation.placed, allocation.park_avg, scenario.costshare, allocation.floor_rate
-    )
+        eligibility = eligible_pairs(inputs)
+    priced = price_pairs(inputs, eligibility)
+    allocation = allocate(priced, scenario.solver, start=start, export_model=export_model)
+    outcome = explain(priced, allocation)
+    shares = share_costs(allocation.placed, scenario.costshare)
     return RunResult(
         inputs=inputs,
+        priced=priced,
         allocation=allocation,
+        outcome=outcome,
         shares=shares,
         runtime_s=time.perf_counter() - clock,
     )
@@ -63,19 +69,22 @@ class PostgisTarget:
 def run(
     scenario: Scenario,
     out_dir: Path,
+    *,
     export_model: Path | None = None,
     to_postgis: PostgisTarget | None = None,
 ) -> RunResult:
     """Compute the plan; write the output folder (and PostGIS tables) whole or not at all."""
-    result = compute(scenario, export_model)
+    if to_postgis is not None:
+        check_target(to_postgis.url, to_postgis.schema)
+    result = compute(scenario, export_model=export_model)
     commit = None
     if to_postgis is not None:
-        from landplan.postgis import write_results
-
         target = to_postgis
 
         def commit() -> None:
-            write_results(result, target.url, target.schema, target.keep_history)
+            write_results(
+                result, target.url, schema=target.schema, keep_history=target.keep_history
+            )
 
     write_folder(out_dir, writers(result), before_commit=commit)
     return result

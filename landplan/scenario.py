@@ -3,6 +3,10 @@
 Every problem is reported with the path of the bad key and the allowed values,
 e.g. ``costshare.cap_ratio must be in (0, 1], got 1.4``; all problems of a file are
 collected before anything is raised.
+
+Each default is written once, as the dataclass field's default. Numeric limits
+sit beside it in the field's metadata (``_num``), and the parser reads both from
+there, so the parser, ``scenario.resolved.yaml`` and the docs cannot disagree.
 """
 
 from __future__ import annotations
@@ -10,31 +14,39 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+import types
+import typing
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from landplan.constants import KINDS
+from landplan.domain import Bearer, Datum, EntryScope, Kind, Lang, Method, Rule, SolverName
 from landplan.errors import InputError, Problem, ProblemLog
 
-SOLVERS = ("cbc", "highs")
-COSTSHARE_METHODS = ("area", "actual", "floor")
-MAP_LANGS = ("zh", "en")
-MAP_DATUMS = ("auto", "wgs84", "gcj02")
-SHORTFALL_BEARERS = ("subsidy", "spread", "deferred")
-CONSTRAINT_RULES = ("exclude", "buffer")
-ENTRY_SCOPES = ("land", "standard_land")
+_T = TypeVar("_T")
+
+
+def _num(
+    default: float | int | None,
+    *,
+    low: float | None = 0.0,
+    high: float | None = None,
+    low_open: bool = False,
+) -> Any:
+    """A numeric field with its default and allowed range (``low`` None: no lower limit)."""
+    return field(default=default, metadata={"low": low, "high": high, "low_open": low_open})
 
 
 @dataclass(frozen=True)
 class LayerSpec:
     """One parcel layer: a file layer or a database table, and how to read it."""
 
-    kind: str
+    kind: Kind
     path: Path | None = None
     layer: str | None = None
     url: str | None = None
@@ -50,7 +62,16 @@ class LayerSpec:
         """The file path or table named in messages (never a password)."""
         if self.path is not None:
             return str(self.path)
-        return f"{_redact(self.url or '')} {self.table or 'sql'}"
+        return f"{redact(self.url or '')} {self.table or 'sql'}"
+
+    @property
+    def name(self) -> str:
+        """The layer's name in the parcel table's ``layer`` column."""
+        if self.layer:
+            return self.layer
+        if self.path is not None:
+            return self.path.stem
+        return self.table or "sql"
 
 
 @dataclass(frozen=True)
@@ -59,43 +80,51 @@ class ConstraintSpec:
 
     name: str
     path: Path
-    rule: str = "exclude"
+    rule: Rule = Rule.EXCLUDE
     layer: str | None = None
     distance_m: float = 0.0
     sectors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class Objective:
-    """Weights of the objective, per unit of each project attribute (see CONTRACT)."""
+class TableSpec:
+    """A table file (CSV or Excel) and, for Excel, the sheet to read."""
 
-    output: float = 1.0
-    tax: float = 5.0
-    jobs: float = 0.0
-    hightech: float = 2000.0
-    major: float = 5000.0
-    subsidy: float = 1.0
+    path: Path
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Weights of the objective, per unit of each project attribute (docs/scenario.md)."""
+
+    output: float = _num(1.0, low=None)
+    tax: float = _num(5.0, low=None)
+    jobs: float = _num(0.0, low=None)
+    hightech: float = _num(2000.0, low=None)
+    major: float = _num(5000.0, low=None)
+    subsidy: float = _num(1.0, low=None)
 
 
 @dataclass(frozen=True)
 class EntryStandards:
     """Minimum investment/output per ha and tax per mu for land pairs; 0 = off."""
 
-    investment_per_ha: float = 0.0
-    output_per_ha: float = 0.0
-    tax_per_mu: float = 0.0
-    scope: str = "land"
+    investment_per_ha: float = _num(0.0)
+    output_per_ha: float = _num(0.0)
+    tax_per_mu: float = _num(0.0)
+    scope: EntryScope = EntryScope.LAND
 
 
 @dataclass(frozen=True)
 class CostShare:
     """How land development cost is shared, and who bears what the cap removes."""
 
-    method: str = "area"
-    cap_ratio: float = 0.70
-    shortfall: str = "subsidy"
-    budget: float | None = None
-    spread_max_ratio: float | None = None
+    method: Method = Method.AREA
+    cap_ratio: float = _num(0.70, high=1.0, low_open=True)
+    shortfall: Bearer = Bearer.SUBSIDY
+    budget: float | None = _num(None)
+    spread_max_ratio: float | None = _num(None, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -107,25 +136,27 @@ class MapSpec:
     every overlay to match them. ``auto`` picks gcj02 for autonavi/amap URLs.
     """
 
-    lang: str = "zh"
+    lang: Lang = Lang.ZH
     tiles: str | None = None
     attribution: str = ""
-    datum: str = "auto"
+    datum: Datum = Datum.AUTO
 
     @property
-    def tile_datum(self) -> str:
-        if self.datum != "auto":
+    def tile_datum(self) -> Datum:
+        if self.datum != Datum.AUTO:
             return self.datum
         gaode = self.tiles is not None and re.search(r"autonavi|amap", self.tiles, re.I)
-        return "gcj02" if gaode else "wgs84"
+        return Datum.GCJ02 if gaode else Datum.WGS84
 
 
 @dataclass(frozen=True)
 class SolverOptions:
-    name: str = "cbc"
-    gap: float = 1e-4
-    time_limit: float = 120.0
-    threads: int = 2
+    """The MIP solver and when it may stop (relative gap to the proven bound, seconds)."""
+
+    name: SolverName = SolverName.CBC
+    gap: float = _num(1e-4, high=1.0)
+    time_limit: float = _num(120.0, low_open=True)
+    threads: int = _num(2, low=1)
 
 
 @dataclass(frozen=True)
@@ -136,9 +167,9 @@ class Scenario:
     file: Path
     crs: str
     layers: tuple[LayerSpec, ...]
-    projects: Path
-    zoning: Path
-    parks: Path | None = None
+    projects: TableSpec
+    zoning: TableSpec
+    parks: TableSpec | None = None
     constraints: tuple[ConstraintSpec, ...] = ()
     objective: Objective = Objective()
     entry_standards: EntryStandards = EntryStandards()
@@ -147,28 +178,43 @@ class Scenario:
     map: MapSpec = MapSpec()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``scenario.resolved.yaml``."""
-
-        def plain(value: Any) -> Any:
-            if isinstance(value, Path):
-                return str(value)
-            if isinstance(value, tuple | list):
-                return [plain(v) for v in value]
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            if dataclasses.is_dataclass(value) and not isinstance(value, type):
-                return {
-                    f.name: plain(getattr(value, f.name))
-                    for f in dataclasses.fields(value)
-                    if getattr(value, f.name) is not None and f.name != "file"
-                }
-            return value
-
-        data: dict[str, Any] = plain(self)
+        """Plain data for ``scenario.resolved.yaml`` (passwords removed)."""
+        data: dict[str, Any] = _plain(self)
         for layer in data["layers"]:
             if "url" in layer:
-                layer["url"] = _redact(layer["url"])
+                layer["url"] = redact(layer["url"])
         return data
+
+    def files(self) -> list[Path]:
+        """Every input file the scenario reads (for hashing), each once."""
+        found: list[Path] = [self.file, self.projects.path, self.zoning.path]
+        if self.parks is not None:
+            found.append(self.parks.path)
+        for spec in self.layers:
+            if spec.path is not None:
+                found.append(spec.path)
+                if spec.path.suffix.lower() == ".shp":
+                    found.append(spec.path.with_suffix(".dbf"))
+        found += [c.path for c in self.constraints]
+        return sorted(set(found))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None and f.name != "file"
+        }
+    return value
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -197,14 +243,15 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
             [Problem(str(file), f"not valid YAML: {msg}", fix="fix the YAML syntax")]
         ) from None
     if not isinstance(raw, dict):
-        raise InputError([Problem(str(file), "must be a mapping of keys", fix="see CONTRACT.md")])
+        raise InputError(
+            [Problem(str(file), "must be a mapping of keys", fix="see docs/scenario.md")]
+        )
     raw = copy.deepcopy(raw)
     log = ProblemLog()
     for key, value in (overrides or {}).items():
         _set_dotted(raw, key, value, log, str(file))
     scenario = _Parser(file, log).scenario(raw)
     log.raise_if_any()
-    assert scenario is not None
     return scenario
 
 
@@ -227,7 +274,7 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any, log: ProblemLog, sour
     node[parts[-1]] = value
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """Drop a password from a database URL before it is shown or written."""
     if "://" not in url or "@" not in url:
         return url
@@ -235,6 +282,10 @@ def _redact(url: str) -> str:
     creds, host = rest.rsplit("@", 1)
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}@{host}"
+
+
+def _choices(kind: type[StrEnum]) -> str:
+    return ", ".join(m.value for m in kind)
 
 
 class _Parser:
@@ -253,7 +304,7 @@ class _Parser:
                 where = f"{prefix}.{key}" if prefix else str(key)
                 self.problem(where, "is not a known key", f"use one of {sorted(allowed)}")
 
-    def path(self, value: Any, key: str, required: bool = True) -> Path | None:
+    def path(self, value: Any, key: str, *, required: bool = True) -> Path | None:
         if value is None or value == "":
             if required:
                 self.problem(key, "is required", "give a path relative to the scenario file")
@@ -266,44 +317,88 @@ class _Parser:
             self.problem(key, f"file not found: {resolved}", "check the path")
         return resolved
 
-    def number(
-        self,
-        raw: dict[str, Any],
-        key: str,
-        default: float | None,
-        prefix: str,
-        low: float | None = 0.0,
-        high: float | None = None,
-        low_open: bool = False,
-    ) -> float | None:
-        value = raw.get(key, default)
-        where = f"{prefix}.{key}"
-        if value is None:
-            return None
+    def table(self, value: Any, key: str, *, required: bool = True) -> TableSpec | None:
+        """A table: ``file.csv`` or ``{path: file.xlsx, sheet: name}``."""
+        if isinstance(value, dict):
+            self.keys(value, {"path", "sheet"}, key)
+            path = self.path(value.get("path"), f"{key}.path", required=required)
+            sheet = value.get("sheet")
+            if sheet is not None and not isinstance(sheet, str | int):
+                self.problem(f"{key}.sheet", f"must be a sheet name, got {sheet!r}")
+                sheet = None
+            return None if path is None else TableSpec(path, None if sheet is None else str(sheet))
+        path = self.path(value, key, required=required)
+        return None if path is None else TableSpec(path)
+
+    def number(self, value: Any, where: str, *, meta: dict[str, Any], integer: bool) -> Any:
+        """``value`` checked against the field's range; None when it is bad (logged)."""
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(where, f"must be a number, got {value!r}")
-            return default
+            self.problem(
+                where, f"must be a {'whole number' if integer else 'number'}, got {value!r}"
+            )
+            return None
+        if integer and int(value) != value:
+            self.problem(where, f"must be a whole number, got {value!r}")
+            return None
+        low, high, low_open = meta.get("low"), meta.get("high"), meta.get("low_open", False)
         bad_low = low is not None and (value <= low if low_open else value < low)
-        bad_high = high is not None and value > high
-        if bad_low or bad_high:
+        if bad_low or (high is not None and value > high):
             left = "(" if low_open else "["
             lo = "-inf" if low is None else f"{low:g}"
             hi = "inf" if high is None else f"{high:g}"
             self.problem(where, f"must be in {left}{lo}, {hi}], got {value!r}")
-            return default
-        return float(value)
+            return None
+        return int(value) if integer else float(value)
 
-    def choice(
-        self, raw: dict[str, Any], key: str, default: str, allowed: tuple[str, ...], prefix: str
-    ) -> str:
-        value = raw.get(key, default)
-        if value not in allowed:
-            self.problem(
-                f"{prefix}.{key}" if prefix else key,
-                f"must be one of {', '.join(allowed)}, got {value!r}",
-            )
-            return default
-        return str(value)
+    def fields(
+        self, cls: type[Any], raw: dict[str, Any], prefix: str, skip: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Every field of dataclass ``cls`` that ``raw`` sets, typed by its annotation.
+
+        Fields in ``skip`` are left to the caller. Bad values fall back to the
+        default after logging, so the rest of the file is still checked.
+        """
+        hints = typing.get_type_hints(cls)
+        names = {f.name for f in dataclasses.fields(cls)}
+        self.keys(raw, names, prefix)
+        out: dict[str, Any] = {}
+        for spec in dataclasses.fields(cls):
+            if spec.name in skip or spec.name not in raw:
+                continue
+            value, where = raw[spec.name], f"{prefix}.{spec.name}"
+            kind = hints[spec.name]
+            optional = isinstance(kind, types.UnionType) and type(None) in typing.get_args(kind)
+            if optional:
+                kind = next(a for a in typing.get_args(kind) if a is not type(None))
+            if value is None and optional:
+                out[spec.name] = None
+                continue
+            parsed: Any
+            if isinstance(kind, type) and issubclass(kind, StrEnum):
+                try:
+                    parsed = kind(value)
+                except ValueError:
+                    self.problem(where, f"must be one of {_choices(kind)}, got {value!r}")
+                    continue
+            elif kind in (int, float):
+                parsed = self.number(value, where, meta=dict(spec.metadata), integer=kind is int)
+                if parsed is None:
+                    continue
+            elif kind is bool:
+                if not isinstance(value, bool):
+                    self.problem(where, f"must be true or false, got {value!r}")
+                    continue
+                parsed = value
+            elif kind is str:
+                parsed = str(value)
+            else:  # a structured field: the caller parses it
+                raise TypeError(f"bug: {cls.__name__}.{spec.name} needs its own parser")
+            out[spec.name] = parsed
+        return out
+
+    def simple(self, cls: type[_T], raw: dict[str, Any], key: str) -> _T:
+        """A section whose fields are all plain values: ``cls`` from ``raw[key]``."""
+        return cls(**self.fields(cls, self.section(raw, key), key))
 
     def section(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
         value = raw.get(key) or {}
@@ -312,23 +407,9 @@ class _Parser:
             return {}
         return value
 
-    def scenario(self, raw: dict[str, Any]) -> Scenario | None:
-        allowed = {
-            "name",
-            "crs",
-            "layers",
-            "projects",
-            "zoning",
-            "parks",
-            "constraints",
-            "objective",
-            "entry_standards",
-            "costshare",
-            "solver",
-            "map",
-            "description",
-        }
-        self.keys(raw, allowed, "")
+    def scenario(self, raw: dict[str, Any]) -> Scenario:
+        top = {f.name for f in dataclasses.fields(Scenario)} - {"file"}
+        self.keys(raw, top | {"description"}, "")
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip() or "/" in name:
             self.problem("name", f"must be a non-empty folder name, got {name!r}")
@@ -346,27 +427,35 @@ class _Parser:
         constraints = [
             self.constraint(entry, f"constraints[{i}]") for i, entry in enumerate(constraints_raw)
         ]
-        projects = self.path(raw.get("projects"), "projects")
-        zoning = self.path(raw.get("zoning"), "zoning")
-        parks = self.path(raw.get("parks"), "parks", required=False)
-        scenario = Scenario(
+        projects = self.table(raw.get("projects"), "projects")
+        zoning = self.table(raw.get("zoning"), "zoning")
+        return Scenario(
             name=name,
             file=self.file,
             crs=crs,
             layers=tuple(x for x in layers if x is not None),
             constraints=tuple(x for x in constraints if x is not None),
-            projects=projects or Path(),
-            zoning=zoning or Path(),
-            parks=parks,
-            objective=self.objective(self.section(raw, "objective")),
-            entry_standards=self.entry(self.section(raw, "entry_standards")),
-            costshare=self.costshare(self.section(raw, "costshare")),
-            solver=self.solver(self.section(raw, "solver")),
+            projects=projects or TableSpec(Path()),
+            zoning=zoning or TableSpec(Path()),
+            parks=self.table(raw.get("parks"), "parks", required=False),
+            objective=Objective(
+                **self.fields(Objective, self.section(raw, "objective"), "objective")
+            ),
+            entry_standards=EntryStandards(
+                **self.fields(
+                    EntryStandards, self.section(raw, "entry_standards"), "entry_standards"
+                )
+            ),
+            costshare=CostShare(
+                **self.fields(CostShare, self.section(raw, "costshare"), "costshare")
+            ),
+            solver=SolverOptions(
+                **self.fields(SolverOptions, self.section(raw, "solver"), "solver")
+            ),
             map=self.map(self.section(raw, "map")),
         )
-        return scenario
 
-    def crs(self, value: Any, key: str, projected: bool = False) -> str | None:
+    def crs(self, value: Any, key: str, *, projected: bool = False) -> str | None:
         if value is None:
             if projected:
                 self.problem(key, "is required", "give a projected CRS such as EPSG:4548")
@@ -389,20 +478,13 @@ class _Parser:
         if not isinstance(raw, dict):
             self.problem(prefix, f"must be a mapping, got {raw!r}")
             return None
-        allowed = {
-            "path",
-            "layer",
-            "url",
-            "table",
-            "sql",
-            "kind",
-            "fields",
-            "encoding",
-            "crs",
-            "park",
-        }
-        self.keys(raw, allowed, prefix)
-        kind = self.choice(raw, "kind", "", KINDS, prefix)
+        self.keys(raw, {f.name for f in dataclasses.fields(LayerSpec)}, prefix)
+        got = raw.get("kind")
+        try:
+            kind = Kind(str(got))
+        except ValueError:
+            self.problem(f"{prefix}.kind", f"must be one of {_choices(Kind)}, got {got!r}")
+            kind = Kind.VACANT
         fields = raw.get("fields") or {}
         if not isinstance(fields, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
@@ -427,7 +509,7 @@ class _Parser:
         elif not isinstance(url, str) or not re.match(r"postgres(ql)?(\+\w+)?://", url):
             self.problem(
                 f"{prefix}.url",
-                f"must be a postgresql:// URL, got {_redact(str(url))!r}",
+                f"must be a postgresql:// URL, got {redact(str(url))!r}",
                 "e.g. postgresql://planner@db.intranet:5432/landuse (password from "
                 "PGPASSWORD or ~/.pgpass)",
             )
@@ -454,58 +536,23 @@ class _Parser:
         if not isinstance(raw, dict):
             self.problem(prefix, f"must be a mapping, got {raw!r}")
             return None
-        self.keys(raw, {"name", "path", "layer", "rule", "distance_m", "sectors"}, prefix)
-        rule = self.choice(raw, "rule", "exclude", CONSTRAINT_RULES, prefix)
-        distance = self.number(raw, "distance_m", 0.0, prefix) or 0.0
-        if rule == "buffer" and distance <= 0:
+        values = self.fields(ConstraintSpec, raw, prefix, skip=("path", "sectors", "layer"))
+        if values.get("rule", Rule.EXCLUDE) == Rule.BUFFER and values.get("distance_m", 0) <= 0:
             self.problem(f"{prefix}.distance_m", "must be > 0 for a buffer rule")
         sectors = raw.get("sectors") or []
         if isinstance(sectors, str):
             sectors = [sectors]
         path = self.path(raw.get("path"), f"{prefix}.path")
+        values["name"] = str(values.get("name") or raw.get("layer") or prefix)
         return ConstraintSpec(
-            name=str(raw.get("name") or raw.get("layer") or prefix),
             path=path or Path(),
-            rule=rule,
             layer=raw.get("layer"),
-            distance_m=distance,
             sectors=tuple(str(s) for s in sectors),
-        )
-
-    def objective(self, raw: dict[str, Any]) -> Objective:
-        names = [f.name for f in dataclasses.fields(Objective)]
-        self.keys(raw, set(names), "objective")
-        base = Objective()
-        values = {n: self.number(raw, n, getattr(base, n), "objective", low=None) for n in names}
-        return Objective(**{k: float(v or 0.0) for k, v in values.items()})
-
-    def entry(self, raw: dict[str, Any]) -> EntryStandards:
-        self.keys(
-            raw, {"investment_per_ha", "output_per_ha", "tax_per_mu", "scope"}, "entry_standards"
-        )
-        p = "entry_standards"
-        return EntryStandards(
-            investment_per_ha=self.number(raw, "investment_per_ha", 0.0, p) or 0.0,
-            output_per_ha=self.number(raw, "output_per_ha", 0.0, p) or 0.0,
-            tax_per_mu=self.number(raw, "tax_per_mu", 0.0, p) or 0.0,
-            scope=self.choice(raw, "scope", "land", ENTRY_SCOPES, p),
-        )
-
-    def costshare(self, raw: dict[str, Any]) -> CostShare:
-        p = "costshare"
-        self.keys(raw, {"method", "cap_ratio", "shortfall", "budget", "spread_max_ratio"}, p)
-        return CostShare(
-            method=self.choice(raw, "method", "area", COSTSHARE_METHODS, p),
-            cap_ratio=self.number(raw, "cap_ratio", 0.70, p, low=0.0, high=1.0, low_open=True)
-            or 0.70,
-            shortfall=self.choice(raw, "shortfall", "subsidy", SHORTFALL_BEARERS, p),
-            budget=self.number(raw, "budget", None, p),
-            spread_max_ratio=self.number(raw, "spread_max_ratio", None, p, low_open=True),
+            **values,
         )
 
     def map(self, raw: dict[str, Any]) -> MapSpec:
-        p = "map"
-        self.keys(raw, {"lang", "tiles", "attribution", "datum"}, p)
+        values = self.fields(MapSpec, raw, "map", skip=("tiles",))
         tiles = raw.get("tiles")
         if tiles is not None and (not isinstance(tiles, str) or "{z}" not in tiles):
             self.problem(
@@ -514,23 +561,4 @@ class _Parser:
                 "e.g. http://tiles.intranet/{z}/{x}/{y}.png, or leave it out for no base map",
             )
             tiles = None
-        return MapSpec(
-            lang=self.choice(raw, "lang", "zh", MAP_LANGS, p),
-            tiles=tiles,
-            attribution=str(raw.get("attribution") or ""),
-            datum=self.choice(raw, "datum", "auto", MAP_DATUMS, p),
-        )
-
-    def solver(self, raw: dict[str, Any]) -> SolverOptions:
-        p = "solver"
-        self.keys(raw, {"name", "gap", "time_limit", "threads"}, p)
-        threads = raw.get("threads", 2)
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            self.problem("solver.threads", f"must be a whole number >= 1, got {threads!r}")
-            threads = 2
-        return SolverOptions(
-            name=self.choice(raw, "name", "cbc", SOLVERS, p),
-            gap=self.number(raw, "gap", 1e-4, p, high=1.0) or 0.0,
-            time_limit=self.number(raw, "time_limit", 120.0, p, low_open=True) or 120.0,
-            threads=threads,
-        )
+        return MapSpec(tiles=tiles, **values)

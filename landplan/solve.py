@@ -16,15 +16,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import highspy
 import numpy as np
+from pulp.apis import coin_api
 
+from landplan.domain import SolverName, SolveStatus
 from landplan.errors import SolverError
 from landplan.model import Model
 from landplan.scenario import SolverOptions
 
 log = logging.getLogger(__name__)
-
-OPTIMAL, TIME_LIMIT, INFEASIBLE = "optimal", "time_limit", "infeasible"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Solution:
         Wall-clock seconds in the solver.
     """
 
-    status: str
+    status: SolveStatus
     x: np.ndarray
     objective: float
     bound: float
@@ -51,7 +52,7 @@ class Solution:
 
     @property
     def gap(self) -> float:
-        if self.status == INFEASIBLE:
+        if self.status == SolveStatus.INFEASIBLE:
             return float("nan")
         return abs(self.bound - self.objective) / max(abs(self.bound), 1e-9)
 
@@ -59,6 +60,7 @@ class Solution:
 def solve(
     model: Model,
     options: SolverOptions,
+    *,
     relax: bool = False,
     start: np.ndarray | None = None,
 ) -> Solution:
@@ -69,9 +71,9 @@ def solve(
     row is not passed on: both solvers would only spend time repairing it.
     """
     if model.n_cols == 0:
-        return Solution(OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0)
+        return Solution(SolveStatus.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0)
     full = None if start is None or relax else complete_start(model, start)
-    if options.name == "highs" or relax:
+    if options.name == SolverName.HIGHS or relax:
         return _solve_highs(model, options, relax, full)
     return _solve_cbc(model, options, full)
 
@@ -87,7 +89,7 @@ def complete_start(model: Model, start: np.ndarray) -> np.ndarray | None:
     cont = np.flatnonzero(~model.integer)
     if len(cont):
         activity = model.A @ x
-        csc = model.A.tocsc()
+        csc = model.A
         for col in cont:
             rows = csc.indices[csc.indptr[col] : csc.indptr[col + 1]]
             coef = csc.data[csc.indptr[col] : csc.indptr[col + 1]]
@@ -106,8 +108,6 @@ def complete_start(model: Model, start: np.ndarray) -> np.ndarray | None:
 def _solve_highs(
     model: Model, options: SolverOptions, relax: bool, start: np.ndarray | None
 ) -> Solution:
-    import highspy
-
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(options.time_limit))
@@ -119,11 +119,11 @@ def _solve_highs(
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.col_cost_ = model.c.astype(float)
     lp.col_lower_ = np.zeros(model.n_cols)
-    lp.col_upper_ = np.where(model.integer, 1.0, highspy.kHighsInf)
     inf = highspy.kHighsInf
+    lp.col_upper_ = np.where(np.isinf(model.upper), inf, model.upper)
     lp.row_lower_ = np.where(np.isinf(model.row_lower), -inf, model.row_lower)
     lp.row_upper_ = np.where(np.isinf(model.row_upper), inf, model.row_upper)
-    csc = model.A.tocsc()
+    csc = model.A
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
@@ -145,7 +145,9 @@ def _solve_highs(
     status = h.getModelStatus()
     info = h.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
-        return Solution(INFEASIBLE, np.zeros(model.n_cols), float("nan"), float("nan"), runtime)
+        return Solution(
+            SolveStatus.INFEASIBLE, np.zeros(model.n_cols), float("nan"), float("nan"), runtime
+        )
     x = np.asarray(h.getSolution().col_value, dtype=float)
     if len(x) != model.n_cols or info.primal_solution_status == 0:
         raise SolverError(f"HiGHS found no plan: {h.modelStatusToString(status)}")
@@ -153,18 +155,25 @@ def _solve_highs(
         x = np.where(model.integer, np.round(x), x)
     objective = float(model.c @ x)
     if relax:
-        return Solution(OPTIMAL, x, objective, objective, runtime)
+        return Solution(SolveStatus.OPTIMAL, x, objective, objective, runtime)
     bound = float(info.mip_dual_bound)
-    kind = OPTIMAL if status == highspy.HighsModelStatus.kOptimal else TIME_LIMIT
-    if kind == TIME_LIMIT and status != highspy.HighsModelStatus.kTimeLimit:
+    kind = (
+        SolveStatus.OPTIMAL
+        if status == highspy.HighsModelStatus.kOptimal
+        else SolveStatus.TIME_LIMIT
+    )
+    if kind == SolveStatus.TIME_LIMIT and status != highspy.HighsModelStatus.kTimeLimit:
         raise SolverError(f"HiGHS stopped: {h.modelStatusToString(status)}")
     return Solution(kind, x, objective, max(bound, objective), runtime)
 
 
+def _infeasible(model: Model, runtime: float) -> Solution:
+    nan = float("nan")
+    return Solution(SolveStatus.INFEASIBLE, np.zeros(model.n_cols), nan, nan, runtime)
+
+
 def cbc_path() -> str:
     """The CBC binary bundled with PuLP 3 (``pulp.apis.coin_api.pulp_cbc_path``)."""
-    from pulp.apis import coin_api
-
     path = str(coin_api.pulp_cbc_path)
     if not Path(path).exists():
         raise SolverError(f"CBC not found at {path}; reinstall pulp>=3.3,<4 (it bundles CBC)")
@@ -209,7 +218,9 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
         lines = sol.read_text().splitlines()
     head = lines[0].lower() if lines else ""
     if "infeasible" in head:
-        return Solution(INFEASIBLE, np.zeros(model.n_cols), float("nan"), float("nan"), runtime)
+        return Solution(
+            SolveStatus.INFEASIBLE, np.zeros(model.n_cols), float("nan"), float("nan"), runtime
+        )
     x = np.zeros(model.n_cols)
     for line in lines[1:]:
         parts = line.replace("**", " ").split()
@@ -218,9 +229,9 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
     x = np.where(model.integer, np.round(x), x)
     objective = float(model.c @ x)
     if "optimal" in head:
-        kind = OPTIMAL
+        kind = SolveStatus.OPTIMAL
     elif "stopped" in head:
-        kind = TIME_LIMIT
+        kind = SolveStatus.TIME_LIMIT
     else:
         raise SolverError(f"CBC returned: {lines[0] if lines else 'nothing'}")
     bound = _cbc_bound(done.stdout, objective, kind)
@@ -235,4 +246,4 @@ def _cbc_bound(stdout: str, objective: float, kind: str) -> float:
         return max(-float(lower[-1]), objective)
     if found:
         return max(-float(found[-1]), objective)
-    return objective if kind == OPTIMAL else float("inf")
+    return objective if kind == SolveStatus.OPTIMAL else float("inf")

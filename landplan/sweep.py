@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import logging
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from landplan.charts import figure, png_img
+from landplan.eligibility import Eligibility, eligible_pairs
 from landplan.errors import InputError, LandplanError, Problem
+from landplan.inputs import Inputs, cross_check, load_inputs
+from landplan.output import write_folder
+from landplan.results import summary
+from landplan.run import compute
 from landplan.scenario import Scenario, load_scenario, parse_value
 
 log = logging.getLogger(__name__)
@@ -65,21 +73,19 @@ def _cache_key(scenario: Scenario, part: str) -> tuple[str, str]:
     return part, repr({k: data.get(k) for k in _INPUT_KEYS})
 
 
-def _cached_inputs(scenario: Scenario) -> tuple[Any, tuple[str, str]]:
+def _cached_inputs(scenario: Scenario) -> tuple[Inputs, Eligibility, tuple[str, str]]:
     """Inputs and eligible pairs for ``scenario``, loaded once per process."""
-    from landplan.eligibility import eligible_pairs
-    from landplan.inputs import load_inputs
-
     key = _cache_key(scenario, "inputs")
     if key not in _CACHE:
         _CACHE[key] = load_inputs(scenario)
-    inputs = _CACHE[key]
+    inputs: Inputs = _CACHE[key]
+    problems = cross_check(inputs, scenario)  # what this point's own keys may break
+    if problems:
+        raise InputError(problems)
     ekey = _cache_key(scenario, "eligibility")
     if ekey not in _CACHE:
-        _CACHE[ekey] = eligible_pairs(
-            inputs.parcels, inputs.tables.projects, inputs.tables.zoning, scenario
-        )
-    return inputs, ekey
+        _CACHE[ekey] = eligible_pairs(replace(inputs, scenario=scenario))
+    return inputs, _CACHE[ekey], ekey
 
 
 def run_point(
@@ -90,17 +96,14 @@ def run_point(
     ``fixed`` holds overrides for every point (solver options) that are not swept.
     The worker's previous plan on the same eligible pairs is the solver's start.
     """
-    from landplan.output import summary
-    from landplan.run import compute
-
     start = time.perf_counter()
     row: dict[str, Any] = dict(overrides)
     try:
         scenario = load_scenario(scenario_file, {**(fixed or {}), **overrides, "solver.threads": 1})
-        inputs, ekey = _cached_inputs(scenario)
+        inputs, eligibility, ekey = _cached_inputs(scenario)
         pkey = ("plan", ekey[1])
         start_plan = _CACHE.get(pkey)
-        result = compute(scenario, inputs=inputs, eligibility=_CACHE[ekey], start=start_plan)
+        result = compute(scenario, inputs=inputs, eligibility=eligibility, start=start_plan)
         placed = result.allocation.placed
         _CACHE[pkey] = set(zip(placed["project_id"], placed["parcel_id"], strict=True))
         facts = summary(result)
@@ -135,6 +138,7 @@ def sweep(
     scenario_file: Path,
     sets: dict[str, list[Any]],
     out_dir: Path,
+    *,
     workers: int = 2,
     scheduler: str | None = None,
     fixed: dict[str, Any] | None = None,
@@ -144,8 +148,6 @@ def sweep(
     ``fixed`` overrides apply to every point without being swept (e.g. a looser
     ``solver.gap`` or a shorter ``solver.time_limit`` per point).
     """
-    from landplan.output import write_folder
-
     fixed = fixed or {}
     base = load_scenario(scenario_file, fixed)  # fail fast on a bad scenario
     points = grid(sets)
@@ -169,7 +171,7 @@ def sweep(
         {
             "sweep.csv": lambda p: table.to_csv(p, index=False),
             "sweep.html": lambda p: p.write_text(
-                sweep_html(table, list(sets), base.name, wall), encoding="utf-8"
+                sweep_html(table, list(sets), name=base.name, wall_s=wall), encoding="utf-8"
             ),
         },
     )
@@ -208,6 +210,8 @@ def _run_dask(
     address: str, file: str, points: list[dict[str, Any]], fixed: dict[str, Any]
 ) -> list[dict[str, Any]]:
     try:
+        # Only a sweep on a cluster needs Dask; importing it costs every command
+        # half a second of start-up, so it is imported here, where it is used.
         from distributed import Client
     except ImportError:
         raise InputError(
@@ -246,16 +250,14 @@ HEADLINES = {
 }
 
 
-def sweep_html(table: pd.DataFrame, keys: list[str], name: str, wall_s: float) -> str:
+def sweep_html(table: pd.DataFrame, keys: list[str], *, name: str, wall_s: float) -> str:
     """A self-contained page: one figure per swept key, the table below."""
-    from landplan.report import png_img, pyplot
-
-    plt = pyplot()
     ok = table[table["status"] != "failed"]
     figures = []
     for key in keys if len(ok) else []:
         others = [k for k in keys if k != key]
-        fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
+        fig = figure(figsize=(13, 7))
+        axes = fig.subplots(2, 3)
         for ax, (col, label) in zip(axes.flat, HEADLINES.items(), strict=True):
             groups: Iterable[tuple[Any, pd.DataFrame]] = (
                 ok.groupby(others, dropna=False) if others else [("", ok)]
@@ -303,7 +305,6 @@ def _label(keys: list[str], values: Any) -> str:
 
 def compare(out_a: Path, out_b: Path, echo: Callable[[str], None] = print) -> None:
     """Which projects moved, appeared or dropped between two runs; how totals changed."""
-    import json
 
     def read(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         try:

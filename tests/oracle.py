@@ -19,7 +19,7 @@ def eligible(
     zoning: dict[str, set[str]],
     entry: dict[str, float],
 ) -> bool:
-    """CONTRACT "Eligible pair", one pair at a time (spatial rules not included)."""
+    """docs/model.md "Eligible pairs", one pair at a time (spatial rules not included)."""
     if project["locked_parcel"] and project["locked_parcel"] != parcel["parcel_id"]:
         return False
     if parcel["status"] != "available":

@@ -32,10 +32,12 @@ PLACED = pd.DataFrame(
 # Method floor: park A charges 0.1 万元/m² of permitted floor space (1,000 万元/ha
 # at a mean plot ratio of 1.0); park B 0.04.
 FLOOR_RATE = pd.Series({"A": 0.1, "B": 0.04})
+PLACED["park_avg_cost"] = PLACED["park"].map(AVG)
+PLACED["floor_rate"] = PLACED["park"].map(FLOOR_RATE)
 
 
 def shares(**kw: object) -> pd.DataFrame:
-    return share_costs(PLACED, AVG, CostShare(**kw)).set_index("project_id")  # type: ignore[arg-type]
+    return share_costs(PLACED, CostShare(**kw)).set_index("project_id")  # type: ignore[arg-type]
 
 
 def test_area_method_with_subsidy() -> None:
@@ -103,9 +105,7 @@ def test_cap_ratio_comes_from_the_parameters() -> None:
 
 
 def test_floor_method_charges_permitted_floor_space() -> None:
-    s = share_costs(
-        PLACED, AVG, CostShare(method="floor", shortfall="subsidy"), FLOOR_RATE
-    ).set_index("project_id")
+    s = shares(method="floor", shortfall="subsidy")
     # base = rate × floor space; where a pair has none, avg × land (as for area)
     # H1 0.1 × 30,000 = 3,000; H2 1,000 × 1 = 1,000; N1 0.1 × 20,000 = 2,000;
     # N2 0.1 × 5,000 = 500; HB 500 × 2 = 1,000
@@ -122,9 +122,7 @@ def test_floor_method_charges_permitted_floor_space() -> None:
 
 
 def test_floor_method_spread_over_the_others() -> None:
-    s = share_costs(
-        PLACED, AVG, CostShare(method="floor", shortfall="spread"), FLOOR_RATE
-    ).set_index("project_id")
+    s = shares(method="floor", shortfall="spread")
     # park A shortfall 1,600 + 300 = 1,900 over N1 and N2 by base 2,000 : 500
     assert s["spread_burden"].to_dict() == pytest.approx(
         {"H1": 0, "H2": 0, "N1": 1520, "N2": 380, "HB": 0}
@@ -200,13 +198,10 @@ def test_conservation_and_cap_hold_for_any_allocation(
             "floor_used_m2": [np.nan if d[4] is None else d[4] for d in data],
         }
     )
-    avg = pd.Series({"A": 1200.0, "B": 300.0, "C": 4500.0})
-    s = share_costs(
-        placed,
-        avg,
-        CostShare(method=method, cap_ratio=cap, shortfall=bearer, spread_max_ratio=ceiling),
-        pd.Series({"A": 0.08, "B": 0.02, "C": 0.3}),
-    )
+    placed["park_avg_cost"] = placed["park"].map({"A": 1200.0, "B": 300.0, "C": 4500.0})
+    placed["floor_rate"] = placed["park"].map({"A": 0.08, "B": 0.02, "C": 0.3})
+    params = CostShare(method=method, cap_ratio=cap, shortfall=bearer, spread_max_ratio=ceiling)  # type: ignore[arg-type]
+    s = share_costs(placed, params)
     total = s["share"] + s["subsidy"] + s["deferred"]
     for _park, group in s.groupby("park"):
         assert total[group.index].sum() == pytest.approx(
@@ -224,7 +219,7 @@ def test_a_broken_identity_stops_the_run() -> None:
     from landplan.costshare import check_identity
     from landplan.errors import LandplanError
 
-    good = share_costs(PLACED, AVG, CostShare())
+    good = share_costs(PLACED, CostShare())
     broken = good.assign(share=good["share"] + 1.0)
     with pytest.raises(LandplanError, match="conservation broken"):
         check_identity(broken)

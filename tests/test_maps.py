@@ -9,72 +9,18 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
 from landplan.cli import main
 from landplan.maps import wgs84_to_gcj02
-from tests.conftest import ROOT, Builder, land_row, plot, project_row
-
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-class Page:
-    """A page opened from disk with the network blocked and every request recorded."""
-
-    def __init__(self, browser: Any, path: Path) -> None:
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.context.route(re.compile(r"^(?!file:|data:)"), self._block)
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_load_state("load")
-
-    def _block(self, route: Any) -> None:
-        self.requests.append(route.request.url)
-        route.abort()
-
-    def js(self, script: str, arg: Any = None) -> Any:
-        return self.page.evaluate(script, arg)
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / name))
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium missing: run the README's test command"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
-
+from tests.browser import Page
+from tests.conftest import Builder, land_row, plot, project_row
 
 # Layer counts, drawn shapes and the screen point of a feature, from the page itself.
 COUNT = """() => {
@@ -189,25 +135,6 @@ def test_hostile_names_show_as_text(browser: Any, make_scenario: Builder, tmp_pa
             page.shot(f"hostile-{name}.png")
         finally:
             page.close()
-
-
-def test_demo_report_offline_and_complete(browser: Any, demo_out: Path) -> None:
-    page = Page(browser, demo_out / "report.html")
-    try:
-        assert page.requests == [] and page.errors == []
-        body = page.page.inner_text("body")
-        summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
-        assert f"{summary['projects']['placed']} / 120" in body
-        for target in summary["targets_2025"].values():
-            assert target["label"] in body
-        allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
-        for row in allocation[allocation["status"] != "placed"].itertuples():
-            assert row.project_id in body and row.detail in body  # each unplaced, and why
-        assert page.js("() => document.images.length") >= 2
-        assert page.js("() => Array.from(document.images).every(i => i.naturalWidth > 0)")
-        page.shot("report-demo.png")
-    finally:
-        page.close()
 
 
 # Published test vectors of the GCJ-02 algorithm (eviltransform): WGS-84 -> GCJ-02.

@@ -18,12 +18,14 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from landplan import postgis
+from landplan import postgis_sink
 from landplan.cli import main
 from landplan.parcels import load_parcels
 from landplan.scenario import load_scenario
 from tests.conftest import DEMO, ROOT
 from tests.pgserver import PASSWORD, Server, free_port
+
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
@@ -130,15 +132,15 @@ def test_a_failure_in_the_last_table_leaves_the_old_tables(
     assert main(args) == 0
     before = server.query('SELECT run_id FROM safe."runs"')
     folder_before = sorted(p.name for p in (tmp_path / "o").iterdir())
-    real = postgis.write_table
+    real = postgis_sink.write_table
 
-    def failing(conn: Any, frame: Any, name: str, schema: str, mode: Any) -> None:
+    def failing(conn: Any, frame: Any, name: str, *, schema: str, mode: Any) -> None:
         if name == "runs":  # the last table: the others are already replaced
             conn.execute(text("SELECT 1/0"))
-        real(conn, frame, name, schema, mode)
+        real(conn, frame, name, schema=schema, mode=mode)
 
-    monkeypatch.setattr(postgis, "write_table", failing)
-    assert main(args) == 2
+    monkeypatch.setattr(postgis_sink, "write_table", failing)
+    assert main(args) == 4  # not bad input: the results could not be written
     assert server.query('SELECT run_id FROM safe."runs"') == before
     assert len(server.query('SELECT DISTINCT run_id FROM safe."allocation"')) == 1
     assert server.query('SELECT DISTINCT run_id FROM safe."allocation"')[0] == before[0]
@@ -192,9 +194,10 @@ def test_wrong_password_and_server_down(
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "cannot reach the database" in err and "Traceback" not in err
-    # a run to a server that is down writes nothing anywhere
+    # a run to a server that is down stops before computing and writes nothing anywhere
     args = ["run", str(DEMO), "--out", str(tmp_path / "o"), "-q"]
     assert main([*args, "--to-postgis", doc["layers"][0]["url"]]) == 2
+    assert "--to-postgis" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

@@ -71,6 +71,7 @@ def test_demo_sweep_of_the_cap_moves_the_subsidy(tmp_path: Path) -> None:
     assert by_cap.loc[0.6, "hightech_placed"] == by_cap.loc[1.0, "hightech_placed"]
 
 
+@pytest.mark.cluster
 @pytest.mark.filterwarnings(
     "ignore::DeprecationWarning", "ignore::ResourceWarning", "ignore::UserWarning"
 )
@@ -94,6 +95,7 @@ def test_sweep_on_a_real_dask_scheduler(make_scenario: Builder, tmp_path: Path) 
     }
 
 
+@pytest.mark.cluster
 def test_unreachable_scheduler_is_a_clear_error(
     make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

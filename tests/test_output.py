@@ -1,4 +1,4 @@
-"""``landplan run``: the output folder, exit codes, model export, atomic writes."""
+"""The output folder: the contract's files, atomic writes, exit codes, model export."""
 
 from __future__ import annotations
 
@@ -150,6 +150,44 @@ def test_a_failed_run_leaves_the_earlier_folder_byte_identical(
     monkeypatch.setattr(output, "summary", broken)
     assert main(["run", str(path), "--out", str(out), "-q"]) == 130
     assert _hashes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+
+
+def test_a_full_disk_is_an_output_error_and_changes_nothing(
+    make_scenario: Builder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import errno
+
+    path = make_scenario()
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    before = _hashes(out)
+
+    def full(*args: object) -> dict[str, object]:
+        raise OSError(errno.ENOSPC, "No space left on device", "summary.json")
+
+    monkeypatch.setattr(output, "summary", full)
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 4
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "nothing was changed" in err
+    assert "Traceback" not in err
+    assert _hashes(out) == before
+    # an output folder whose parent is a file cannot be made either
+    (tmp_path / "file").write_text("x")
+    assert main(["run", str(path), "--out", str(tmp_path / "file" / "o"), "-q"]) == 4
+
+
+def test_hidden_folders_of_dead_runs_are_removed(make_scenario: Builder, tmp_path: Path) -> None:
+    path = make_scenario()
+    dead = 2**22 + 12345  # above Linux's default pid_max: no such process
+    stale = tmp_path / f".out.tmp-{dead}"
+    stale.mkdir()
+    (stale / "allocation.csv").write_text("half")
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
+    assert not stale.exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
 
 

@@ -1,18 +1,24 @@
-"""Candidate projects, the sector-to-zoning table and park totals (CSV, UTF-8)."""
+"""Candidate projects, the sector-to-zoning table and park totals.
+
+Each table may be a CSV file (UTF-8, UTF-8 with BOM, or GB18030/GBK as Chinese
+Excel saves it) or an Excel workbook (``.xlsx``; the first sheet, or ``sheet:``).
+The encoding is detected, never guessed into garbled text.
+"""
 
 from __future__ import annotations
 
 import logging
+import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from landplan.constants import SUPPLY_MODES
+from landplan.domain import Need
 from landplan.errors import ProblemLog
 from landplan.fields import FieldReader
-from landplan.scenario import Scenario
+from landplan.scenario import Scenario, TableSpec
 
 log = logging.getLogger(__name__)
 
@@ -70,28 +76,108 @@ def load_tables(scenario: Scenario, problems: ProblemLog) -> Tables:
     return Tables(projects=projects, zoning=zoning, parks=parks, sector_labels=labels)
 
 
-def _read_csv(path: Path, problems: ProblemLog) -> pd.DataFrame | None:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        problems.add(str(path), "is not UTF-8 text", fix="save the table as UTF-8 CSV")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_table(spec: TableSpec, problems: ProblemLog) -> pd.DataFrame | None:
+    """A table as text cells (blank cells are ``""``); problems go to ``problems``."""
+    suffix = spec.path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        frame = _read_excel(spec, problems)
+    elif suffix == ".xls":
+        problems.add(
+            str(spec.path),
+            "is an old binary Excel file (.xls)",
+            fix="save it as .xlsx (Excel workbook) or as CSV",
+        )
         return None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
+    else:
+        frame = _read_csv(spec, problems)
+    if frame is None:
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_csv(spec: TableSpec, problems: ProblemLog) -> pd.DataFrame | None:
+    path = spec.path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(str(path), f"cannot read: {exc.strerror}", fix="check the path")
+        return None
+    # Chinese Excel saves CSV as GBK (code page 936); GB18030 is its superset.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "gb18030":
+            log.warning("%s: not UTF-8; read as GB18030 (GBK), as Chinese Excel saves CSV", path)
+        break
+    else:
+        problems.add(
+            str(path),
+            "is neither UTF-8 nor GBK/GB18030 text",
+            fix="save the table as CSV UTF-8 (or as an Excel workbook)",
+        )
+        return None
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         problems.add(
             str(path),
             f"cannot read as CSV: {' '.join(str(exc).split())}",
             fix="check the CSV (one header row, commas between fields)",
         )
         return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+
+
+def _read_excel(spec: TableSpec, problems: ProblemLog) -> pd.DataFrame | None:
+    source = str(spec.path)
+    try:
+        sheets = pd.ExcelFile(spec.path, engine="openpyxl")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
+        problems.add(
+            source,
+            f"cannot open as an Excel workbook: {' '.join(str(exc).split())}",
+            fix="save it from Excel as .xlsx, or as CSV",
+        )
+        return None
+    with sheets:
+        names = [str(n) for n in sheets.sheet_names]
+        if spec.sheet is not None and spec.sheet not in names:
+            problems.add(
+                source,
+                f"no sheet named {spec.sheet!r}; the workbook has {', '.join(names)}",
+                layer=spec.sheet,
+                fix="correct 'sheet:' in the scenario",
+            )
+            return None
+        sheet = spec.sheet if spec.sheet is not None else names[0]
+        frame = sheets.parse(sheet, dtype=object, header=0)
+
+    # cells as text, the way they read in a CSV: integral numbers without ".0"
+    def cell(value: object) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        return str(value)
+
+    frame = frame.map(cell)
+    frame = frame.loc[:, [not str(c).startswith("Unnamed:") for c in frame.columns]]
+    return frame[(frame != "").any(axis=1)].reset_index(drop=True)
 
 
 def read_zoning(
-    path: Path, problems: ProblemLog
+    spec: TableSpec, problems: ProblemLog
 ) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
     """``sector, allowed_zoning`` (codes separated by ``;``), optional ``label_zh``."""
-    frame = _read_csv(path, problems)
+    path = spec.path
+    frame = read_table(spec, problems)
     if frame is None:
         return {}, {}
     ids = frame["sector"] if "sector" in frame else pd.Series(range(1, len(frame) + 1))
@@ -115,10 +201,11 @@ def read_zoning(
 
 
 def read_projects(
-    path: Path, zoning: dict[str, frozenset[str]], problems: ProblemLog
+    spec: TableSpec, zoning: dict[str, frozenset[str]], problems: ProblemLog
 ) -> pd.DataFrame:
-    """The candidate projects, validated row by row (CONTRACT: Projects)."""
-    frame = _read_csv(path, problems)
+    """The candidate projects, validated row by row (docs/inputs.md, "Projects")."""
+    path = spec.path
+    frame = read_table(spec, problems)
     if frame is None:
         return pd.DataFrame(columns=PROJECT_COLUMNS)
     source = str(path)
@@ -132,7 +219,7 @@ def read_projects(
     out["sector"] = reader.text("sector", required=True)
     out["hightech"] = reader.boolean("hightech")
     out["major"] = reader.boolean("major")
-    out["need"] = reader.choice("need", ("land", "floor"), "land")
+    out["need"] = reader.choice("need", [n.value for n in Need], Need.LAND)
     out["area_min_ha"] = reader.number("area_min_ha")
     out["area_max_ha"] = reader.number("area_max_ha")
     out["floor_m2"] = reader.number("floor_m2")
@@ -144,50 +231,52 @@ def read_projects(
     out["start_year"] = reader.number("start_year", integer=True)
     out["locked_parcel"] = reader.text("locked_parcel", required=False, default="")
 
-    def bad(mask: pd.Series, field: str, message: str, fix: str) -> None:
-        for pid in out.loc[mask, "project_id"].head(20):
-            problems.add(source, message, row=str(pid), field=field, fix=fix)
+    def bad(mask: pd.Series, field: str, message: str, *, fix: str) -> None:
+        for pid, value in out.loc[mask, ["project_id", field]].head(20).itertuples(index=False):
+            shown = "" if pd.isna(value) or value == "" else f", got {value!r}"
+            problems.add(source, message + shown, row=str(pid), field=field, fix=fix)
 
     dup = out["project_id"].duplicated(keep=False) & (out["project_id"] != "")
-    bad(dup, "project_id", "project_id is used more than once", "make project ids unique")
+    bad(dup, "project_id", "project_id is used more than once", fix="make project ids unique")
     known = out["sector"].isin(list(zoning)) | (out["sector"] == "")
     if zoning:
         bad(
             ~known,
             "sector",
             "sector is not in the zoning table",
-            f"use one of {', '.join(sorted(zoning))}, or add it to the zoning table",
+            fix=f"use one of {', '.join(sorted(zoning))}, or add it to the zoning table",
         )
-    land = out["need"] == "land"
+    land = out["need"] == Need.LAND
     for column in ("area_min_ha", "area_max_ha"):
         bad(
             land & out[column].isna(),
             column,
             "land projects need an area range",
-            f"fill in '{column}' (ha)",
+            fix=f"fill in '{column}' (ha)",
         )
     bad(
         land & (out["area_min_ha"] > out["area_max_ha"]),
         "area_min_ha",
         "area_min_ha is larger than area_max_ha",
-        "swap or correct the range",
+        fix="swap or correct the range",
     )
-    floor = out["need"] == "floor"
+    floor = out["need"] == Need.FLOOR
     bad(
         floor & ~(out["floor_m2"] > 0),
         "floor_m2",
         "floor projects need floor_m2 > 0",
-        "fill in 'floor_m2' (m²)",
+        fix="fill in 'floor_m2' (m²)",
     )
     return out[PROJECT_COLUMNS].reset_index(drop=True)
 
 
-def read_parks(path: Path | None, problems: ProblemLog) -> pd.DataFrame:
+def read_parks(spec: TableSpec | None, problems: ProblemLog) -> pd.DataFrame:
     """Optional park totals: ``park, total_dev_cost`` (万元), ``developable_area_ha``."""
     columns = ["park", "total_dev_cost", "developable_area_ha", "floor_area_m2"]
-    if path is None:
+    if spec is None:
         return pd.DataFrame(columns=columns)
-    frame = _read_csv(path, problems)
+    path = spec.path
+    frame = read_table(spec, problems)
     if frame is None:
         return pd.DataFrame(columns=columns)
     ids = frame["park"] if "park" in frame else pd.Series(range(2, len(frame) + 2))
@@ -200,27 +289,9 @@ def read_parks(path: Path | None, problems: ProblemLog) -> pd.DataFrame:
     for park in out.loc[out["park"].duplicated(), "park"]:
         problems.add(
             str(path),
-            "park appears twice",
+            f"park {park!r} appears twice",
             row=str(park),
             field="park",
             fix="keep one row per park",
         )
     return out.reset_index(drop=True)
-
-
-def cross_check(parcels: pd.DataFrame, tables: Tables, source: Path, problems: ProblemLog) -> None:
-    """Checks that need both tables: locked parcels exist and suit their project."""
-    known = set(parcels["parcel_id"])
-    locked = tables.projects[tables.projects["locked_parcel"] != ""]
-    for row in locked.itertuples():
-        if row.locked_parcel not in known:
-            problems.add(
-                str(source),
-                f"locked_parcel {row.locked_parcel!r} is not in any parcel layer",
-                row=str(row.project_id),
-                field="locked_parcel",
-                fix="correct the parcel id or clear locked_parcel",
-            )
-    unknown_parks = set(tables.parks["park"]) - set(parcels["park"])
-    if unknown_parks:
-        log.warning("parks.csv names parks with no parcel: %s", ", ".join(sorted(unknown_parks)))

@@ -1,16 +1,19 @@
-"""Bad input through the command line: exit 2, one clean line per problem, no traceback."""
+"""The input stage through ``landplan validate``: every problem, exit 2, no traceback.
+
+A scenario that validate accepts never makes ``run`` exit 2: the problems that
+v1 found only later (spatial layers, park costs) are found here too.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
-import yaml
 
-from landplan import __version__
 from landplan.cli import main
-from tests.conftest import DEMO, Builder, land_row, project_row
+from tests.conftest import DEMO, Builder, land_row, plot, project_row
 
 # Each case: build arguments, then the texts the message must contain.
 CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
@@ -78,25 +81,9 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"projects": [project_row("P1", locked_parcel="NOPE")]},
         ["projects.csv", "row P1", "locked_parcel", "NOPE"],
     ),
-    "cap ratio out of range": (
-        {"extra": {"costshare": {"cap_ratio": 1.4}}},
-        ["scenario.yaml", "costshare.cap_ratio must be in (0, 1], got 1.4"],
-    ),
-    "unknown scenario key": (
-        {"extra": {"objetive": {}}},
-        ["scenario.yaml", "objetive", "not a known key"],
-    ),
-    "unknown kind": (
-        {"layers": [{"path": "parcels.gpkg", "layer": "land", "kind": "farm"}]},
-        ["scenario.yaml", "layers[0].kind", "factory, vacant, collective"],
-    ),
     "missing layer": (
         {"layers": [{"path": "parcels.gpkg", "layer": "lnd", "kind": "vacant"}]},
         ["parcels.gpkg", "lnd", "has land"],
-    ),
-    "geographic scenario crs": (
-        {"extra": {"crs": "EPSG:4490"}},
-        ["scenario.yaml", "crs", "projected"],
     ),
     "mapped column missing": (
         {
@@ -154,35 +141,62 @@ def test_validate_prints_the_inventory(capsys: pytest.CaptureFixture[str]) -> No
     assert "projects: 120" in out and "no problems found" in out
 
 
-def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit, match="0"):
-        main(["--version"])
-    assert __version__ in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="0"):
-        main(["--help"])
-    help_text = capsys.readouterr().out
-    assert all(word in help_text for word in ("run", "validate", "sweep"))
+def test_validate_quiet_prints_only_the_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(DEMO), "-q"]) == 0
+    assert capsys.readouterr().out.strip() == "no problems found"
 
 
-def test_missing_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(tmp_path / "none.yaml")]) == 2
-    assert "none.yaml: scenario file not found" in capsys.readouterr().err
+def _write_layer(path: Path, crs: str | None) -> None:
+    """A Shapefile; without ``crs`` its .prj is removed, as offices send them."""
+    frame = gpd.GeoDataFrame({"name": ["x"]}, geometry=[plot(0)], crs="EPSG:4548")
+    frame.to_file(path, engine="pyogrio")
+    if crs is None:
+        path.with_suffix(".prj").unlink()
 
 
-def test_broken_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text("name: [unclosed\n", encoding="utf-8")
+LATE = {
+    "constraint layer without CRS": (
+        lambda tmp: _write_layer(tmp / "nocrs.shp", None),
+        {"constraints": [{"name": "red line", "path": "nocrs.shp"}]},
+        ["nocrs.shp", "constraints[0]", "no CRS"],
+    ),
+    "constraint layer unreadable": (
+        lambda tmp: (tmp / "broken.gpkg").write_text("not a geopackage"),
+        {"constraints": [{"name": "red line", "path": "broken.gpkg"}]},
+        ["broken.gpkg", "constraints[0]", "cannot read the layer"],
+    ),
+    "park without an average cost": (
+        lambda tmp: None,
+        {},
+        ["park 'A' has land to allocate but no average land cost", "dev_cost"],
+    ),
+    "floor method without park floor space": (
+        lambda tmp: (tmp / "parks.csv").write_text(
+            "park,total_dev_cost,developable_area_ha\nA,2000,2\n"
+        ),
+        {"parks": "parks.csv", "costshare": {"method": "floor"}},
+        ["parks.csv", "park 'A' has no permitted floor space", "floor_area_m2"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LATE))
+def test_problems_v1_found_late_are_found_by_validate(
+    case: str, make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prepare, extra, expected = LATE[case]
+    prepare(tmp_path)
+    land = [land_row("L1", 0, dev_cost=None if "average" in case else 1000.0)]
+    path = make_scenario(land=land, extra=extra)
     assert main(["validate", str(path)]) == 2
-    assert "s.yaml: not valid YAML" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert any(all(t in line for t in expected) for line in err.splitlines()), err
+    # and run stops at the same place, with nothing written
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
 
 
-def test_scenario_defaults_and_overrides(make_scenario: Builder) -> None:
-    from landplan.scenario import load_scenario
-
+def test_a_scenario_validate_accepts_runs(make_scenario: Builder, tmp_path: Path) -> None:
     path = make_scenario()
-    scenario = load_scenario(path, overrides={"costshare.cap_ratio": 0.6})
-    assert scenario.costshare.cap_ratio == 0.6
-    assert scenario.costshare.method == "area" and scenario.costshare.shortfall == "subsidy"
-    assert scenario.solver.name == "cbc" and scenario.objective.major == 5000.0
-    data = scenario.to_dict()
-    assert yaml.safe_load(yaml.safe_dump(data, allow_unicode=True))["costshare"]["cap_ratio"] == 0.6
+    assert main(["validate", str(path), "-q"]) == 0
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "-q"]) == 0

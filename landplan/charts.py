@@ -1,0 +1,47 @@
+"""Charts for the pages: matplotlib figures drawn off-screen and inlined as PNG.
+
+Uses matplotlib's ``Figure`` directly (no pyplot state, no backend to select),
+with fonts that draw Chinese when the machine has them.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+from matplotlib import font_manager, rc_context
+from matplotlib.figure import Figure
+
+CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Zen Hei")
+# read when a figure is drawn (savefig): fonts that draw Chinese, a plain minus sign
+STYLE: Any = {"font.sans-serif": [*CJK_FONTS, "DejaVu Sans"], "axes.unicode_minus": False}
+
+
+def figure(**kwargs: Any) -> Figure:
+    """A figure laid out with constrained layout (``figsize`` etc. as for ``Figure``)."""
+    has_cjk_font()  # register fonts installed after matplotlib's cache was built
+    return Figure(layout="constrained", **kwargs)
+
+
+def png_img(fig: Figure, alt: str = "", dpi: int = 110) -> str:
+    """``fig`` as an ``<img>`` with the PNG inline."""
+    buf = io.BytesIO()
+    with rc_context(STYLE):
+        fig.savefig(buf, format="png", dpi=dpi)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def has_cjk_font() -> bool:
+    """True when matplotlib can draw Chinese; fonts installed after its cache was
+    built (e.g. fonts-noto-cjk) are added from the system font folders."""
+    wanted = set(CJK_FONTS)
+    if wanted & {f.name for f in font_manager.fontManager.ttflist}:
+        return True
+    for path in font_manager.findSystemFonts():
+        if "NotoSansCJK" in Path(path).name or "wqy-zenhei" in Path(path).name:
+            font_manager.fontManager.addfont(path)
+    return bool(wanted & {f.name for f in font_manager.fontManager.ttflist})

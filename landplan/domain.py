@@ -1,0 +1,93 @@
+"""Domain values as enums: what a scenario, a layer or a solver may say, named once.
+
+Each is a ``StrEnum``, so it compares equal to its text (``Kind.FACTORY == "factory"``)
+and reads and writes as plain text in YAML, CSV and JSON.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a parcel layer holds (docs/inputs.md, "Parcels")."""
+
+    FACTORY = "factory"  # 标准厂房: floor space in a standard factory building
+    VACANT = "vacant"  # 已征未建 / 未征 idle construction land
+    COLLECTIVE = "collective"  # 集体经营性建设用地
+
+
+LAND_KINDS = (Kind.VACANT, Kind.COLLECTIVE)
+
+
+class Status(StrEnum):
+    """A parcel's status; only available parcels are allocated."""
+
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    OCCUPIED = "occupied"
+
+
+class Need(StrEnum):
+    """What a project needs: a whole land parcel, or space in a standard factory."""
+
+    LAND = "land"
+    FLOOR = "floor"
+
+
+class Method(StrEnum):
+    """How a pair's base share of land development cost is measured."""
+
+    AREA = "area"  # park average × land used
+    ACTUAL = "actual"  # the parcel's own dev_cost, in proportion
+    FLOOR = "floor"  # park cost per m² of permitted floor space × floor space taken
+
+
+class Bearer(StrEnum):
+    """Who bears what the high-tech cap takes off a share (the shortfall)."""
+
+    SUBSIDY = "subsidy"  # the district fund, against the budget
+    SPREAD = "spread"  # the park's other land users
+    DEFERRED = "deferred"  # booked against the park's later land sales
+
+
+class SolverName(StrEnum):
+    CBC = "cbc"
+    HIGHS = "highs"
+
+
+class SolveStatus(StrEnum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"  # within the gap of the proven bound
+    TIME_LIMIT = "time_limit"  # stopped with a plan, at the time limit
+    INFEASIBLE = "infeasible"  # proven: no plan satisfies the rules
+
+
+class Lang(StrEnum):
+    """The language of pages and messages."""
+
+    ZH = "zh"
+    EN = "en"
+
+
+class Datum(StrEnum):
+    """The datum of a map's base tiles."""
+
+    AUTO = "auto"
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+
+
+class Rule(StrEnum):
+    """A spatial rule: parcels touching a layer (or within a distance of it) are out."""
+
+    EXCLUDE = "exclude"
+    BUFFER = "buffer"
+
+
+class EntryScope(StrEnum):
+    """Which land pairs the entry standards (准入标准) apply to."""
+
+    LAND = "land"
+    STANDARD_LAND = "standard_land"

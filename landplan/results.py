@@ -1,0 +1,268 @@
+"""A run's result and the tables derived from it (what the output files hold).
+
+Both the output folder and the PostGIS sink write these tables; neither builds
+them itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from landplan import __version__
+from landplan.allocate import Allocation
+from landplan.constants import MU_PER_HA, PLAN_TARGETS
+from landplan.domain import Rule
+from landplan.inputs import Inputs
+from landplan.valuation import TERMS, PricedPairs
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced, before it is written.
+
+    Attributes
+    ----------
+    outcome
+        One row per project: where it went or why not (``explain.explain``).
+    shares
+        The cost shares of the placed pairs (``costshare.share_costs``).
+    """
+
+    inputs: Inputs
+    priced: PricedPairs
+    allocation: Allocation
+    outcome: pd.DataFrame
+    shares: pd.DataFrame
+    runtime_s: float
+
+
+def allocation_table(result: RunResult) -> pd.DataFrame:
+    """One row per project: where it goes or why not, with its figures.
+
+    Placed projects carry ``objective_value`` and its terms ``v_<term>`` (they add
+    up to it), so a reader sees why the pair was worth placing.
+    """
+    projects = result.inputs.tables.projects
+    table = result.outcome.merge(
+        projects[["project_id", "name", "sector", "hightech", "major", "must_place", "need"]],
+        on="project_id",
+    )
+    placed = result.allocation.placed.set_index("project_id")
+    table["land_ha"] = table["project_id"].map(placed["land_ha"]).round(4)
+    table["objective_value"] = table["project_id"].map(placed["value"]).round(2)
+    for term in TERMS:
+        table[f"v_{term}"] = table["project_id"].map(placed[f"v_{term}"]).round(2)
+    return table
+
+
+def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
+    """Every parcel with its project(s) and cost-share sums.
+
+    ``share_ratio`` is the share borne per ha of land used over the park average
+    (1.0 = the park average; a capped high-tech parcel shows ``cap_ratio``).
+    """
+    parcels = result.inputs.parcels
+    projects = result.inputs.tables.projects.set_index("project_id")
+    placed = result.allocation.placed.sort_values("project_id")
+    shares = result.shares
+    layer = parcels[["parcel_id", "kind", "zoning", "park", "area_ha", "status", "geometry"]].copy()
+    placed = placed.assign(
+        name=placed["project_id"].map(projects["name"]),
+        sector=placed["project_id"].map(projects["sector"]),
+    )
+    by_parcel = placed.groupby("parcel_id").agg(
+        project_ids=("project_id", ";".join),
+        project_names=("name", ";".join),
+        sectors=("sector", lambda s: ";".join(dict.fromkeys(s))),
+        sector=("sector", "first"),
+        n_projects=("project_id", "size"),
+        land_used_ha=("land_ha", "sum"),
+    )
+    capped = shares["hightech"] & (shares["base_share"] > shares["cap"] + 1e-9)
+    money = (
+        shares.assign(capped=capped)
+        .groupby("parcel_id")
+        .agg(
+            base_share=("base_share", "sum"),
+            share=("share", "sum"),
+            subsidy=("subsidy", "sum"),
+            spread_burden=("spread_burden", "sum"),
+            park_avg_cost=("park_avg_cost", "first"),
+            capped=("capped", "any"),
+        )
+    )
+    layer = layer.join(by_parcel, on="parcel_id").join(money, on="parcel_id")
+    for column in ("project_ids", "project_names", "sectors", "sector"):
+        layer[column] = layer[column].fillna("")
+    layer["n_projects"] = layer["n_projects"].fillna(0).astype(int)
+    layer["capped"] = layer["capped"].fillna(False).astype(bool)
+    for column in ("land_used_ha", "base_share", "share", "subsidy", "spread_burden"):
+        layer[column] = layer[column].fillna(0.0)
+    layer["share_ratio"] = (
+        layer["share"] / (layer["land_used_ha"] * layer["park_avg_cost"])
+    ).where(layer["land_used_ha"] > 0)
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs=parcels.crs)
+
+
+def constraint_layer(result: RunResult) -> gpd.GeoDataFrame | None:
+    """The scenario's spatial rules as one layer (``name, rule, sectors``), or None."""
+    shapes = []
+    for layer in result.inputs.constraints:
+        spec = layer.spec
+        rule = spec.rule.value if spec.rule == Rule.EXCLUDE else f"buffer {spec.distance_m:g} m"
+        shapes.append(
+            gpd.GeoDataFrame(
+                {"name": spec.name, "rule": rule, "sectors": ";".join(spec.sectors)},
+                geometry=layer.shapes.to_numpy(),
+                index=range(len(layer.shapes)),
+                crs=result.inputs.parcels.crs,
+            )
+        )
+    if not shapes:
+        return None
+    return gpd.GeoDataFrame(pd.concat(shapes, ignore_index=True), geometry="geometry")
+
+
+def costshare_by_park(result: RunResult) -> pd.DataFrame:
+    """Per park and in total: base shares, shares borne, subsidy, spread, deferred.
+
+    The last row (``park`` = ``total``) carries the budget and the share of it used.
+    """
+    shares = result.shares
+    money = ["base_share", "share", "subsidy", "spread_burden", "deferred"]
+    table = shares.groupby("park").agg(
+        park_avg_cost=("park_avg_cost", "first"),
+        pairs=("project_id", "size"),
+        hightech_pairs=("hightech", "sum"),
+        land_ha=("land_ha", "sum"),
+        **{m: (m, "sum") for m in money},
+    )
+    table = table.reset_index()
+    total = {**table.drop(columns="park").sum(), "park": "total", "park_avg_cost": np.nan}
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    table[["pairs", "hightech_pairs"]] = table[["pairs", "hightech_pairs"]].astype(int)
+    budget = result.inputs.scenario.costshare.budget
+    table["budget"] = np.where(table["park"] == "total", budget or np.nan, np.nan)
+    table["budget_used"] = table["subsidy"] / table["budget"]
+    return table
+
+
+def plan_kpis(placed_projects: pd.DataFrame, land_ha: float) -> dict[str, float | None]:
+    """The plan's indicators (``constants.PLAN_TARGETS``) over the placed projects."""
+    output = float(placed_projects["output"].sum())
+    jobs = float(placed_projects["jobs"].sum())
+
+    def ratio(a: float, b: float, scale: float = 1.0) -> float | None:
+        return round(a / b * scale, 4) if b > 0 else None
+
+    return {
+        "output_per_ha": ratio(output, land_ha),
+        "tax_per_mu": ratio(float(placed_projects["tax"].sum()), land_ha * MU_PER_HA),
+        "labour_productivity": ratio(output, jobs),
+        "rd_intensity": ratio(float(placed_projects["rd_spend"].sum()), output, 100.0),
+        "hightech_share": ratio(
+            float(placed_projects.loc[placed_projects["hightech"], "output"].sum()), output, 100.0
+        ),
+    }
+
+
+def summary(result: RunResult) -> dict[str, Any]:
+    """``summary.json``: solver outcome, counts, land, cost-share totals, plan KPIs."""
+    alloc = result.allocation
+    projects = result.inputs.tables.projects
+    is_placed = projects["project_id"].isin(set(alloc.placed["project_id"]))
+    placed_projects = projects[is_placed]
+    land = float(alloc.placed["land_ha"].sum())
+    land_by_kind = alloc.placed.groupby("kind")["land_ha"].sum()
+    shares = result.shares
+    params = result.inputs.scenario.costshare
+    subsidy = float(shares["subsidy"].sum())
+    kpis = plan_kpis(placed_projects, land)
+    outcome = result.outcome
+
+    def count(mask: pd.Series) -> dict[str, int]:
+        return {"placed": int((mask & is_placed).sum()), "total": int(mask.sum())}
+
+    by_park = shares.groupby("park")[
+        ["base_share", "share", "subsidy", "spread_burden", "deferred"]
+    ].sum()
+    return {
+        "scenario": result.inputs.scenario.name,
+        "status": alloc.status.value,
+        "objective": round(alloc.objective, 4),
+        "best_bound": round(alloc.bound, 4),
+        "gap": None if np.isnan(alloc.gap) else round(alloc.gap, 8),
+        "solver": alloc.solver,
+        "runtime_s": round(result.runtime_s, 3),
+        "solve_s": round(alloc.runtime_s, 3),
+        "model": alloc.model_size,
+        "components": alloc.components,
+        "projects": count(pd.Series(True, index=projects.index)),
+        "hightech": count(projects["hightech"]),
+        "major": count(projects["major"]),
+        "must_place": count(projects["must_place"]),
+        "unplaced_reasons": outcome.loc[outcome["status"] == "unplaced", "reason"]
+        .value_counts()
+        .to_dict(),
+        "land_used_ha": round(land, 4),
+        "land_used_ha_by_kind": {str(k): round(float(v), 4) for k, v in land_by_kind.items()},
+        "costshare": {
+            "method": params.method.value,
+            "cap_ratio": params.cap_ratio,
+            "shortfall": params.shortfall.value,
+            "base_share": round(float(shares["base_share"].sum()), 4),
+            "share": round(float(shares["share"].sum()), 4),
+            "subsidy": round(subsidy, 4),
+            "spread_burden": round(float(shares["spread_burden"].sum()), 4),
+            "deferred": round(float(shares["deferred"].sum()), 4),
+            "budget": params.budget,
+            "budget_used": None if not params.budget else round(subsidy / params.budget, 6),
+            "by_park": {
+                str(k): {c: round(float(v), 4) for c, v in row.items()}
+                for k, row in by_park.iterrows()
+            },
+        },
+        "kpis": kpis,
+        "sector_labels": dict(result.inputs.tables.sector_labels),
+        "targets_2025": {
+            key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}
+            for key, (label, unit, base, target) in PLAN_TARGETS.items()
+        },
+    }
+
+
+def resolved(result: RunResult) -> dict[str, Any]:
+    """The scenario as run: defaults filled in, every input file hashed."""
+    scenario = result.inputs.scenario
+    data = scenario.to_dict()
+    data["inputs_sha256"] = {str(f): _sha256(f) for f in scenario.files() if f.is_file()}
+    tables = [spec.source for spec in scenario.layers if spec.url is not None]
+    if tables:  # database layers: the parcels as read, hashed in a stable order
+        read = result.inputs.parcels
+        names = [s.name for s in scenario.layers if s.url is not None]
+        mine = read[read["layer"].isin(names)]
+        digest = pd.util.hash_pandas_object(
+            mine.drop(columns="geometry").assign(wkb=mine.geometry.to_wkb()), index=False
+        )
+        data["inputs_sha256"]["postgis: " + "; ".join(tables)] = hashlib.sha256(
+            digest.to_numpy().tobytes()
+        ).hexdigest()
+    data["landplan_version"] = __version__
+    data["run_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return data
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

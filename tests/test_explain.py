@@ -1,0 +1,58 @@
+"""Why a project was not placed: each reason on a case built by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from landplan.run import compute
+from landplan.scenario import load_scenario
+from tests.conftest import Builder, land_row, project_row
+
+
+def _explained(make_scenario: Builder, **kwargs: Any) -> pd.DataFrame:
+    scenario = load_scenario(make_scenario(**kwargs))
+    return compute(scenario).outcome.set_index("project_id")
+
+
+def test_reason_no_eligible_parcel_names_the_binding_rule(make_scenario: Builder) -> None:
+    out = _explained(make_scenario, projects=[project_row("P1", sector="it")])
+    assert out.loc["P1", "reason"] == "no eligible parcel"
+    assert "zoning: no available land parcel zoned B29/M4" in out.loc["P1", "detail"]
+    out = _explained(make_scenario, projects=[project_row("P1", area_min_ha=3, area_max_ha=4)])
+    assert "size: no land parcel zoned M1/M4 with 3–4 ha" in out.loc["P1", "detail"]
+
+
+def test_reason_outcompeted_names_the_winner(make_scenario: Builder) -> None:
+    out = _explained(
+        make_scenario,
+        land=[land_row("L1", 0)],
+        projects=[project_row("P1", output=1000), project_row("P2", output=5000)],
+    )
+    assert out.loc["P2", "status"] == "placed" and out.loc["P2", "parcel_id"] == "L1"
+    assert out.loc["P1", "reason"] == "outcompeted"
+    assert "its best, L1, went to P2" in out.loc["P1", "detail"]
+
+
+def test_reason_budget(make_scenario: Builder) -> None:
+    # park average 1,000 万元/ha, 1 ha, cap 70%: the high-tech project needs 300 of subsidy
+    out = _explained(
+        make_scenario,
+        land=[land_row("L1", 0), land_row("L2", 1)],
+        projects=[project_row("P1", hightech="true"), project_row("P2", output=900)],
+        extra={"costshare": {"budget": 200}},
+    )
+    assert out.loc["P2", "status"] == "placed"
+    assert out.loc["P1", "reason"] == "budget"
+    assert "needs 300 万元 of subsidy; 200 万元 of the budget is left" in out.loc["P1", "detail"]
+
+
+def test_reason_not_worth_placing(make_scenario: Builder) -> None:
+    out = _explained(
+        make_scenario,
+        projects=[project_row("P1", hightech="true", output=10, tax=0)],
+        extra={"objective": {"hightech": 0, "subsidy": 1}},
+    )
+    assert out.loc["P1", "reason"] == "not worth placing"
+    assert "adds -290 to the objective" in out.loc["P1", "detail"]
