@@ -110,7 +110,15 @@ def inputs(
     tables = Tables(
         projects=projects_frame(n_projects, width),
         zoning=ZONING,
-        parks=pd.DataFrame(columns=["park", "total_dev_cost", "developable_area_ha"]),
+        parks=pd.DataFrame(
+            columns=[
+                "park",
+                "total_dev_cost",
+                "developable_area_ha",
+                "floor_area_m2",
+                "leading_sectors",
+            ]
+        ),
         sector_labels={},
     )
     parcels = parcels_frame(n_parcels)
@@ -119,6 +127,7 @@ def inputs(
         parcels=parcels,
         tables=tables,
         constraints=(),
+        near=(),
         park_avg=park_average_cost(parcels, tables.parks),
         floor_rate=park_floor_rate(tables.parks),
     )

@@ -5,6 +5,11 @@ projects. Five parks named like the plan's, each a rotated street grid with
 jittered block sizes and road gaps, blocks split into plots, the outer blocks
 clipped by an irregular boundary (which leaves the small edge fragments the plan
 calls 闲散边角地), and village-collective land in clusters at the park fringe.
+Each park has its industrial positioning (主导产业); proximity layers (hydrogen
+refuelling stations, the airport, a hospital cluster) score sites for the
+sectors that need them. What later versions added draws from its own seeded
+stream (``EXTRA_SEED``), so the parcels and projects of earlier versions stay
+as they were.
 
 Usage: python gis/make_demo.py [--parcels-per-park N] [--out-gpkg PATH]
 """
@@ -29,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE.parent / "scenarios"
 CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
 SEED = 20210514
+EXTRA_SEED = SEED + 1  # for what later versions added (positioning, preferred parks)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Park:
     zoning: dict[str, float]
     blocks: tuple[int, int]
     angle: float
+    leading: tuple[str, ...]  # 主导产业: the park's industrial positioning
 
 
 PARKS = (
@@ -55,6 +62,7 @@ PARKS = (
         {"M1": 0.40, "M4": 0.30, "A35": 0.18, "B29": 0.12},
         (7, 5),
         12.0,
+        ("medicine_health",),
     ),
     Park(
         "临空经济区",
@@ -66,6 +74,7 @@ PARKS = (
         {"M1": 0.35, "W1": 0.25, "M4": 0.22, "B29": 0.18},
         (7, 5),
         -8.0,
+        ("commercial_aerospace", "tech_services"),
     ),
     Park(
         "氢能示范区",
@@ -77,6 +86,7 @@ PARKS = (
         {"M2": 0.45, "M3": 0.20, "M1": 0.25, "W1": 0.10},
         (6, 5),
         20.0,
+        ("hydrogen",),
     ),
     Park(
         "中关村大兴园",
@@ -88,6 +98,7 @@ PARKS = (
         {"M4": 0.40, "B29": 0.25, "A35": 0.15, "M1": 0.20},
         (6, 5),
         3.0,
+        ("next_gen_it", "ai", "third_gen_semiconductor"),
     ),
     Park(
         "镇级产业园",
@@ -99,6 +110,7 @@ PARKS = (
         {"M1": 0.45, "M2": 0.35, "W1": 0.20},
         (6, 4),
         -15.0,
+        ("intelligent_manufacturing",),
     ),
 )
 
@@ -159,8 +171,43 @@ def make_layers(rng: np.random.Generator, scale: float = 1.0) -> dict[str, gpd.G
         "ecological_redline": gpd.GeoDataFrame(
             [{"name": "凤河生态廊道 Fenghe green corridor", "geometry": _river(to_xy)}], crs=CRS
         ),
+        **_amenities(to_xy),
     }
     return layers
+
+
+def _amenities(to_xy: Transformer) -> dict[str, gpd.GeoDataFrame]:
+    """Proximity layers: hydrogen refuelling stations, the airport, a hospital cluster."""
+
+    def point(lon: float, lat: float) -> Point:
+        return Point(*to_xy.transform(lon, lat))
+
+    stations = [
+        ("加氢站1号 H2 station 1", 116.500, 39.683),
+        ("加氢站2号 H2 station 2", 116.516, 39.699),
+        ("加氢站3号 H2 station 3", 116.567, 39.641),
+    ]
+    hospitals = [
+        ("医院集群·北 hospital north", 116.318, 39.712),
+        ("医院集群·南 hospital south", 116.331, 39.691),
+    ]
+    airport = Polygon(
+        [
+            to_xy.transform(x, y)
+            for x, y in [(116.38, 39.55), (116.47, 39.55), (116.47, 39.575), (116.38, 39.575)]
+        ]
+    )
+    return {
+        "hydrogen_stations": gpd.GeoDataFrame(
+            [{"name": n, "geometry": point(x, y)} for n, x, y in stations], crs=CRS
+        ),
+        "airport": gpd.GeoDataFrame(
+            [{"name": "大兴国际机场货运区 airport cargo area", "geometry": airport}], crs=CRS
+        ),
+        "hospitals": gpd.GeoDataFrame(
+            [{"name": n, "geometry": point(x, y).buffer(150)} for n, x, y in hospitals], crs=CRS
+        ),
+    }
 
 
 def _boundary(
@@ -431,6 +478,7 @@ def write_tables(rng: np.random.Generator, layers: dict[str, gpd.GeoDataFrame]) 
                 "total_dev_cost": total,
                 "developable_area_ha": developable,
                 "floor_area_m2": round(floor, 0),
+                "leading_sectors": ";".join(park.leading),
             }
         )
     pd.DataFrame(parks).to_csv(SCENARIOS / "parks.csv", index=False)
@@ -525,9 +573,14 @@ def make_projects(
         ]
         frame.loc[idx, "supply_modes"] = ""
         frame.loc[idx, "start_year"] = 2026
-    # Some projects state a preferred park.
-    pick = rng.random(len(frame)) < 0.2
-    frame.loc[pick, "park"] = [str(rng.choice([p.name for p in PARKS])) for _ in range(pick.sum())]
+    # A third of the projects state a preferred park: mostly one positioned for
+    # their sector (a sponsor looks for its cluster), sometimes another.
+    extra = np.random.default_rng(EXTRA_SEED)
+    frame["park"] = ""
+    for idx in frame.index[extra.random(len(frame)) < 0.35]:
+        fitting = [p.name for p in PARKS if frame.loc[idx, "sector"] in p.leading]
+        names = fitting if fitting and extra.random() < 0.75 else [p.name for p in PARKS]
+        frame.loc[idx, "park"] = str(extra.choice(names))
     return frame
 
 

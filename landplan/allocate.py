@@ -2,6 +2,12 @@
 
 Takes the priced pairs and the solver options, nothing else; works on plain
 tables, no geometry.
+
+``objective.priority: hightech_first`` is two exact solves: the first finds the
+most high-tech projects any plan can place (H), the second the best value among
+plans that place at least H (row ``priority[hightech]``). A single solve with a
+lexicographic weight would need a weight above the whole value range, which
+would make the relative gap meaningless; two solves keep both optima exact.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from landplan.domain import SolveStatus
+from landplan.domain import Priority, SolveStatus, Target
 from landplan.errors import InfeasibleError
-from landplan.model import Model, build_model
+from landplan.model import Model, build_model, target_coefficients
 from landplan.scenario import SolverOptions
 from landplan.solve import Solution, solve
-from landplan.valuation import PricedPairs, describe, is_land_pair
+from landplan.valuation import PricedPairs, describe, is_land_pair, tie_breaks
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,9 @@ class Allocation:
         Rows of the pair table that the plan places.
     placed
         The chosen pairs, described (``valuation.describe``).
+    hightech_first
+        Under ``priority: hightech_first``, the most high-tech projects a plan can
+        place (the first solve's optimum); else None.
     """
 
     status: SolveStatus
@@ -56,6 +65,7 @@ class Allocation:
     components: int
     chosen: np.ndarray
     placed: pd.DataFrame
+    hightech_first: int | None = None
 
 
 def allocate(
@@ -78,10 +88,6 @@ def allocate(
     """
     precheck(priced)
     model = build_model(priced)
-    log.info("model: %s", model.describe())
-    if export_model is not None:
-        model.write(export_model)
-        log.info("model written to %s", export_model)
     x0 = None
     if start is not None:
         project_ids, parcel_ids = priced.ids(np.arange(len(priced.pairs)))
@@ -90,36 +96,231 @@ def allocate(
         x0[: len(priced.pairs)] = np.fromiter(
             (key in start for key in keys), dtype=float, count=len(priced.pairs)
         )
+    most = None
+    if priced.objective.priority == Priority.HIGHTECH_FIRST:
+        model, x0, most = _hightech_first(priced, model, options, x0)
+    log.info("model: %s", model.describe())
+    if export_model is not None:
+        model.write(export_model)
+        log.info("model written to %s", export_model)
     solution, n_parts = solve_split(model, options, x0)
     if solution.status == SolveStatus.INFEASIBLE:
-        raise InfeasibleError(
-            "the solver proved that no plan places every must-place project within the "
-            "floor space, parcel and budget limits; run 'landplan validate' and check "
-            "must_place, locked_parcel and costshare.budget"
-        )
-    chosen = np.flatnonzero(solution.x[: len(priced.pairs)] > 0.5)
+        raise InfeasibleError(why_infeasible(priced, model, options))
+    chosen = canonical(priced, model, solution.x)
+    # report true values: the tie-break added back, the bound widened by its most
+    ties, most_ties = tie_breaks(priced)
+    objective = solution.objective + float(ties[chosen].sum())
+    bound = max(solution.bound + most_ties, objective)
     log.info(
         "%s: placed %d of %d projects, objective %s (bound %s, gap %.4f%%) in %.1f s",
         solution.status,
         len(chosen),
         len(priced.projects),
-        f"{solution.objective:,.0f}",
-        f"{solution.bound:,.0f}",
-        100 * solution.gap,
+        f"{objective:,.0f}",
+        f"{bound:,.0f}",
+        100 * _gap(objective, bound),
         solution.runtime_s,
     )
     return Allocation(
         status=solution.status,
-        objective=solution.objective,
-        bound=solution.bound,
-        gap=solution.gap,
+        objective=objective,
+        bound=bound,
+        gap=_gap(objective, bound),
         solver=options.name,
         runtime_s=solution.runtime_s,
         model_size=model.describe(),
         components=n_parts,
         chosen=chosen,
         placed=describe(priced, chosen),
+        hightech_first=most,
     )
+
+
+def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
+    """The plan's pairs with equal-value exchanges ordered: lower project id, lower parcel id.
+
+    Two placed projects that could exchange parcels with the plan's value, its
+    land and every row unchanged are an exact tie no objective term decides
+    (same park, same area, same sector); the solvers break it differently.
+    Such exchanges are made until, among them, the lower project id holds the
+    lower parcel id, so that equal plans come out as equal tables. Each
+    exchange undoes an inversion of that order, so this ends.
+    """
+    pairs = priced.pairs
+    if pairs.empty:
+        return np.zeros(0, dtype=np.int64)
+    p = pairs["project"].to_numpy()
+    j = pairs["parcel"].to_numpy()
+    value = pairs["value"].to_numpy(dtype=float)
+    land = pairs["land_ha"].to_numpy(dtype=float)
+    pair_of = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(p, j, strict=True))}
+    starts = np.flatnonzero(np.r_[True, np.diff(p) != 0])  # pairs are sorted by project
+    by_project = dict(zip(p[starts].tolist(), np.split(np.arange(len(p)), starts[1:]), strict=True))
+    project_rank = _ranks(priced.projects["project_id"])
+    parcel_rank = _ranks(priced.parcels["parcel_id"])
+    placed = set(np.flatnonzero(x[: len(p)] > 0.5).tolist())
+    holders: dict[int, set[int]] = {}
+    for k in placed:
+        holders.setdefault(int(j[k]), set()).add(k)
+    activity = model.A @ x
+    low, high = model.row_lower - 1e-7, model.row_upper + 1e-7
+
+    def exchange(a: int, b: int) -> bool:
+        nonlocal activity
+        inverted = (project_rank[p[a]] < project_rank[p[b]]) != (
+            parcel_rank[j[a]] < parcel_rank[j[b]]
+        )
+        new_a = pair_of.get((int(p[a]), int(j[b])))
+        new_b = pair_of.get((int(p[b]), int(j[a])))
+        if not inverted or new_a is None or new_b is None:
+            return False
+        same_value = abs(value[new_a] + value[new_b] - value[a] - value[b]) <= 1e-9 * (
+            abs(value[a] + value[b]) + 1.0
+        )
+        same_land = abs(land[new_a] + land[new_b] - land[a] - land[b]) <= 1e-9
+        moved = activity + model.A @ _indicator(len(x), (new_a, new_b), (a, b))
+        if not (same_value and same_land) or (moved < low).any() or (moved > high).any():
+            return False
+        activity = moved
+        for old, new in ((a, new_a), (b, new_b)):
+            placed.remove(old)
+            holders[int(j[old])].remove(old)
+            placed.add(new)
+            holders.setdefault(int(j[new]), set()).add(new)
+        return True
+
+    changed = True
+    while changed:
+        changed = False
+        for a in sorted(placed):
+            if a not in placed:
+                continue
+            others = (b for k in by_project[p[a]] for b in holders.get(int(j[k]), ()))
+            changed |= any(exchange(a, b) for b in list(others) if p[b] != p[a] and j[b] != j[a])
+    return np.array(sorted(placed), dtype=np.int64)
+
+
+def _ranks(ids: pd.Series) -> np.ndarray:
+    """Each id's position in sorted order."""
+    order: np.ndarray = np.argsort(np.argsort(ids.to_numpy(dtype=str), kind="stable"))
+    return order
+
+
+def _indicator(n: int, plus: tuple[int, ...], minus: tuple[int, ...]) -> np.ndarray:
+    v = np.zeros(n)
+    v[list(plus)] += 1.0
+    v[list(minus)] -= 1.0
+    return v
+
+
+def _gap(objective: float, bound: float) -> float:
+    return abs(bound - objective) / max(abs(bound), 1e-9)
+
+
+def _hightech_first(
+    priced: PricedPairs, model: Model, options: SolverOptions, start: np.ndarray | None
+) -> tuple[Model, np.ndarray, int]:
+    """The most high-tech projects any plan places (H), and the model with the row
+    ``priority[hightech]``: Σ x over high-tech pairs ≥ H. Returns the first solve's
+    plan as a start for the second (it satisfies the new row)."""
+    hightech = priced.projects["hightech"].to_numpy(dtype=bool)
+    counts = np.where(model.pair >= 0, hightech[np.maximum(model.project, 0)], False)
+    counts = counts & (model.pair >= 0)
+    # a count: at gap 0 the first solve's H is the true maximum
+    first, _ = solve_split(
+        model.with_objective(counts.astype(float)), replace(options, gap=0.0), start
+    )
+    if first.status == SolveStatus.INFEASIBLE:
+        raise InfeasibleError(why_infeasible(priced, model, options))
+    most = round(first.objective)
+    log.info(
+        "high-tech first: at most %d high-tech projects can be placed%s",
+        most,
+        "" if first.status == SolveStatus.OPTIMAL else " (found in the time limit; not proven)",
+    )
+    row = sp.csr_matrix(counts.astype(float)[None, :])
+    ranked = model.with_rows(
+        ["priority[hightech]"], row, np.array([float(most)]), np.array([np.inf])
+    )
+    return ranked, first.x, most
+
+
+_TARGET_UNITS = {
+    Target.OUTPUT_PER_HA: ("{:,.0f} 万元/ha", 1.0),
+    Target.LABOUR_PRODUCTIVITY: ("{:,.1f} 万元/person", 1.0),
+    Target.RD_INTENSITY: ("{:.2f}%", 100.0),
+    Target.HIGHTECH_OUTPUT_SHARE: ("{:.1f}%", 100.0),
+}
+
+
+def why_infeasible(priced: PricedPairs, model: Model, options: SolverOptions) -> str:
+    """What blocks every plan, once the solver has proved that none exists.
+
+    With targets: the model without them is solved; if it has plans, each
+    target's best reachable level is found (Dinkelbach's iteration on the ratio
+    the target bounds, a few solves) and every target that no plan meets is named
+    with that level.
+    """
+    generic = (
+        "the solver proved that no plan places every must-place project within the "
+        "floor space, parcel and budget limits; run 'landplan validate' and check "
+        "must_place, locked_parcel and costshare.budget"
+    )
+    targets = priced.targets.items()
+    if not targets:
+        return generic
+    free = model.without_rows("target[")
+    if solve_split(free, options)[0].status == SolveStatus.INFEASIBLE:
+        return generic
+    missed: list[str] = []
+    reach: list[str] = []
+    for target, level in targets:
+        best = _best_level(priced, free, options, target, level)
+        shown, scale = _TARGET_UNITS[target]
+        text = (
+            f"{target.value} {shown.format(level * scale)}: the best plan reaches "
+            f"{shown.format(best * scale)}"
+        )
+        (missed if best < level - 1e-9 * max(1.0, abs(level)) else reach).append(text)
+    if missed:
+        return (
+            "no plan that places every must-place project meets the target "
+            + "; ".join(missed)
+            + " — lower the target (targets:) or clear must_place on the projects that "
+            "fall short"
+        )
+    return (
+        "each target can be met alone but not all together by a plan that places every "
+        "must-place project (" + "; ".join(reach) + ") — lower one of the targets"
+    )
+
+
+def _best_level(
+    priced: PricedPairs, model: Model, options: SolverOptions, target: Target, level: float
+) -> float:
+    """The highest value of ``target``'s ratio N/D over the plans of ``model``.
+
+    Dinkelbach's iteration: for λ, F(λ) = max Σ (N − λD) x over the plans; the
+    best plan's ratio is the next λ. F falls as λ rises and is 0 at the optimum
+    ratio, so from any start the second λ is at or below it and the rest climb to
+    it (each step a solve; a handful suffice). Starts at the target level.
+    """
+    n_pairs = len(priced.pairs)
+    numerator = target_coefficients(priced, target, 0.0)
+    denominator = numerator - target_coefficients(priced, target, 1.0)
+    ratio = level
+    for _ in range(12):
+        c = np.zeros(model.n_cols)
+        c[:n_pairs] = target_coefficients(priced, target, ratio)
+        found, _ = solve_split(model.with_objective(c), replace(options, gap=0.0))
+        x = found.x[:n_pairs]
+        n, d = float(numerator @ x), float(denominator @ x)
+        if d <= 0:
+            return ratio
+        if abs(found.objective) <= 1e-9 * max(1.0, abs(n)):
+            return ratio  # F(λ) = 0: λ is the best ratio
+        ratio = n / d
+    return ratio
 
 
 def solve_split(

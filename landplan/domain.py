@@ -91,3 +91,19 @@ class EntryScope(StrEnum):
 
     LAND = "land"
     STANDARD_LAND = "standard_land"
+
+
+class Priority(StrEnum):
+    """How high-tech priority (优先保障) enters the plan."""
+
+    WEIGHTED = "weighted"  # a bonus per high-tech project placed (objective.hightech)
+    HIGHTECH_FIRST = "hightech_first"  # most high-tech projects first, then the best value
+
+
+class Target(StrEnum):
+    """The plan's 2025 targets that a scenario may impose as constraints."""
+
+    OUTPUT_PER_HA = "output_per_ha"  # 万元 of output per ha of land used
+    LABOUR_PRODUCTIVITY = "labour_productivity"  # 万元 of output per job
+    RD_INTENSITY = "rd_intensity"  # R&D spending ÷ output (a fraction)
+    HIGHTECH_OUTPUT_SHARE = "hightech_output_share"  # high-tech output ÷ output (a fraction)

@@ -26,7 +26,17 @@ from landplan.spatial import SpatialLayer
 
 log = logging.getLogger(__name__)
 
-BASE_RULES = ("locked", "status", "kind", "zoning", "size", "supply_mode", "year", "entry")
+BASE_RULES = (
+    "locked",
+    "status",
+    "promised",
+    "kind",
+    "zoning",
+    "size",
+    "supply_mode",
+    "year",
+    "entry",
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,10 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
     candidates = np.full(n_proj, len(parcels))
     removed["locked"] = np.where(is_locked, len(parcels) - 1, 0)
 
-    p_idx, j_idx = _size_pairs(parcels, projects, zoning, ~is_locked, removed)
+    # a parcel promised to a project (its locked_parcel) is reserved for it
+    promised = np.zeros(len(parcels), dtype=bool)
+    promised[locked_pos[is_locked]] = True
+    p_idx, j_idx = _size_pairs(parcels, projects, zoning, ~is_locked, promised, removed)
     # Locked projects: their one candidate goes through the same rules one by one.
     lp = np.flatnonzero(is_locked)
     lj = locked_pos[lp]
@@ -144,11 +157,14 @@ def _size_pairs(
     projects: pd.DataFrame,
     zoning: dict[str, frozenset[str]],
     which: np.ndarray,
+    promised: np.ndarray,
     removed: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs passing status, kind, zoning and size, by binary search; counts removals."""
+    """Pairs passing status, promise, kind, zoning and size, by binary search; counts
+    removals."""
     n_parcels = len(parcels)
-    available = (parcels["status"] == Status.AVAILABLE).to_numpy()
+    status_ok = (parcels["status"] == Status.AVAILABLE).to_numpy()
+    available = status_ok & ~promised
     kind_class = _kind_class(parcels)
     codes = parcels["zoning"].to_numpy()
     size = _size_of(parcels)
@@ -156,7 +172,8 @@ def _size_pairs(
     n_available = int(available.sum())
     per_class = np.bincount(kind_class[available], minlength=2)
     sel = np.flatnonzero(which)
-    removed["status"][sel] = n_parcels - n_available
+    removed["status"][sel] = n_parcels - int(status_ok.sum())
+    removed["promised"][sel] = int(status_ok.sum()) - n_available
     removed["kind"][sel] = n_available - per_class[need_class[sel]]
 
     # Groups of available parcels by (class, code), sorted by size inside each group.
@@ -332,6 +349,7 @@ def _explain_none(
     text = {
         "locked": "locked parcel",
         "status": f"status: every candidate {what} is reserved or occupied",
+        "promised": f"promised: every available {what} is promised to another project",
         "kind": f"kind: no available {what}",
         "zoning": f"zoning: no available {what} zoned {codes}",
         "size": f"size: no {what} zoned {codes} with {span}",

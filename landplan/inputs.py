@@ -20,7 +20,7 @@ from landplan.domain import Status
 from landplan.errors import InputError, Problem, ProblemLog
 from landplan.parcels import load_parcels
 from landplan.scenario import Scenario
-from landplan.spatial import SpatialLayer, read_constraints
+from landplan.spatial import NearLayer, SpatialLayer, read_constraints, read_near
 from landplan.tables import Tables, load_tables
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ class Inputs:
         Projects, zoning, parks.
     constraints
         The spatial rules' layers, in the scenario CRS.
+    near
+        The proximity layers, each with every parcel's score.
     park_avg
         Each park's average land development cost, 万元/ha.
     floor_rate
@@ -49,6 +51,7 @@ class Inputs:
     parcels: gpd.GeoDataFrame
     tables: Tables
     constraints: tuple[SpatialLayer, ...]
+    near: tuple[NearLayer, ...]
     park_avg: pd.Series
     floor_rate: pd.Series
 
@@ -64,9 +67,10 @@ def load_inputs(scenario: Scenario) -> Inputs:
     found = ProblemLog()
     tables = load_tables(scenario, found)
     constraints = read_constraints(scenario.constraints, scenario.crs, found)
-    problems += found.problems
     if parcels is None:
-        raise InputError(problems)
+        raise InputError(problems + found.problems)
+    near = read_near(scenario.near, parcels, scenario.crs, found)
+    problems += found.problems
     avg = park_average_cost(parcels, tables.parks)
     rate = park_floor_rate(tables.parks)
     inputs = Inputs(
@@ -74,6 +78,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
         parcels=parcels,
         tables=tables,
         constraints=constraints,
+        near=near,
         park_avg=avg,
         floor_rate=rate,
     )
@@ -104,7 +109,36 @@ def cross_check(inputs: Inputs, scenario: Scenario | None = None) -> list[Proble
                 field="locked_parcel",
                 fix="correct the parcel id or clear locked_parcel",
             )
-    unknown_parks = set(tables.parks["park"]) - set(parcels["park"])
+    for parcel_id, group in locked.groupby("locked_parcel"):
+        if len(group) > 1:
+            found.add(
+                source,
+                f"parcel {parcel_id!r} is promised to {len(group)} projects: "
+                f"{', '.join(group['project_id'])}",
+                row=str(group["project_id"].iloc[1]),
+                field="locked_parcel",
+                fix="promise each parcel to one project (a promised parcel is reserved for it)",
+            )
+    parks = set(parcels["park"])
+    projects = tables.projects
+    for row in projects[(projects["park"] != "") & ~projects["park"].isin(parks)].itertuples():
+        found.add(
+            source,
+            f"preferred park {row.park!r} is not the park of any parcel",
+            row=str(row.project_id),
+            field="park",
+            fix=f"use one of {', '.join(sorted(parks))}, or leave it empty",
+        )
+    for k, spec in enumerate(scenario.near):
+        unknown = [x for x in spec.sectors if x not in tables.zoning]
+        if unknown:
+            found.add(
+                str(scenario.file),
+                f"names sectors the zoning table does not have: {', '.join(map(repr, unknown))}",
+                field=f"near[{k}].sectors",
+                fix=f"use sectors of the zoning table: {', '.join(sorted(tables.zoning))}",
+            )
+    unknown_parks = set(tables.parks["park"]) - parks
     if unknown_parks:
         log.warning("parks table names parks with no parcel: %s", ", ".join(sorted(unknown_parks)))
     supply = parcels.loc[parcels["status"] == Status.AVAILABLE, "park"]

@@ -103,6 +103,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "no": ("否", "no"),
     "legend": ("图例", "Legend"),
     "constraint": ("空间约束", "Constraint"),
+    "why": ("为何在此", "Why here"),
+    "v_output": ("产值", "output"),
+    "v_tax": ("税收", "tax"),
+    "v_jobs": ("就业", "jobs"),
+    "v_hightech": ("高精尖", "high-tech"),
+    "v_major": ("重大项目", "major"),
+    "v_positioning": ("主导产业", "positioning"),
+    "v_preferred_park": ("意向园区", "preferred park"),
+    "v_near": ("邻近配套", "proximity"),
+    "v_land": ("用地", "land"),
+    "v_subsidy": ("区级补贴", "subsidy"),
+    "v_deferred": ("递延分摊", "deferred"),
+    "v_spread": ("其他用地分担", "spread"),
+    "objective_value": ("目标值", "objective value"),
 }
 
 
@@ -110,6 +124,28 @@ def text(key: str, lang: str, table: dict[str, tuple[str, str]] = TEXT) -> str:
     """A label of ``table`` in Chinese or English (the key itself if it has none)."""
     zh, en = table.get(key, (key, key))
     return zh if lang == Lang.ZH else en
+
+
+# The location terms of a placed pair's value, as the report and map show them.
+WHY_TERMS = (
+    "v_positioning",
+    "v_preferred_park",
+    "v_near",
+    "v_land",
+    "v_subsidy",
+    "v_deferred",
+    "v_spread",
+)
+
+
+def why_here(row: pd.Series, lang: str) -> str:
+    """A placed pair's location terms in words: ``主导产业 +4,000；用地 −2,250``."""
+    parts = []
+    for term in WHY_TERMS:
+        value = pd.to_numeric(row.get(term, 0.0), errors="coerce")
+        if pd.notna(value) and abs(value) >= 0.5:
+            parts.append(f"{text(term, lang)} {value:+,.0f}".replace("-", "−"))
+    return ("；" if lang == Lang.ZH else "; ").join(parts)
 
 
 # -- GCJ-02 ("Mars coordinates"), the datum of Gaode/AutoNavi tiles ------------------
@@ -350,6 +386,10 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
         "ratioClasses": [[lo, None if np.isinf(hi) else hi, c] for lo, hi, c in RATIO_CLASSES],
         "parkLabels": [] if boundaries is None else list(boundaries["park"]),
         "unplaced": _props(unplaced, ["project_id", "name", "reason", "detail"]),
+        "why": {
+            str(row["project_id"]): why_here(row, lang)
+            for _, row in folder.allocation[folder.allocation["status"] == "placed"].iterrows()
+        },
         "title": folder.summary.get("scenario", ""),
     }
     root: Any = m.get_root()  # a branca Figure (typed as Element)
@@ -418,6 +458,7 @@ html, body {height: 100%; margin: 0}
   vertical-align: middle; border: 1px solid #555}
 .lp-popup table {border-collapse: collapse}
 .lp-popup th {text-align: left; padding-right: 8px; color: #555; font-weight: normal}
+.lp-why {margin-top: 4px; color: #333; max-width: 300px}
 .lp-park-label {pointer-events: none}
 .lp-park-label span {font: bold 13px sans-serif; color: #222; white-space: nowrap;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff}
@@ -480,6 +521,15 @@ _JS_HELPERS = r"""{
       table.appendChild(tr);
     }
     box.appendChild(table);
+    if (p.project_ids && (key === 'allocation' || key === 'costshare')) {
+      var ids = String(p.project_ids).split(';');
+      for (var k = 0; k < ids.length; k++) {
+        var why = c.why[ids[k]];
+        if (why) {
+          box.appendChild(landplan.el('div', t.why + ' ' + ids[k] + '：' + why, 'lp-why'));
+        }
+      }
+    }
     return box;
   },
   bind: function (f, layer, key) {

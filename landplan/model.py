@@ -3,15 +3,21 @@
 One binary per eligible pair. Rows, each with a stable name:
 ``assign[P]`` (each project at most one parcel; exactly one if must-place),
 ``parcel_once[J]`` (a land parcel hosts at most one project), ``floor_cap[J]``
-(a factory's tenants fit its floor space), ``budget`` (total subsidy ≤ budget).
+(a factory's tenants fit its floor space), ``budget`` (total subsidy ≤ budget),
+``target[T]`` (one of the plan's targets, as a linear row over the placed pairs).
 The objective (maximised) is each pair's value from the priced pair table.
+Rows can be added to a built model (``with_rows``): the high-tech priority row,
+alternative plans' cuts.
 
 With ``shortfall: spread`` the fund pays only what the park's other users cannot
 bear. Water-filling gives every bearer up to its ceiling before the fund pays, so
 park k's fund payment is exactly ``max(0, S_k − C_k)``: S_k the placed high-tech
 shortfall, C_k the placed bearers' ceilings. One continuous column ``fund[k] ≥ 0``
 per park with row ``spread[k]: S_k − C_k − fund[k] ≤ 0`` models it; ``fund[k]``
-enters the objective and the budget row.
+enters the budget row and the objective. What is shifted onto other users is
+S_k − fund[k]; it costs ``objective.spread`` per 万元, so the pairs carry
+−spread × shortfall and ``fund[k]`` costs subsidy − spread (≥ 0, which the
+scenario checks), so the fund never pays more than it must.
 
 The matrix is stored by column (CSC): the engine slices columns out of it and
 prices every column with one product ``Aᵀy``. Column names are made on demand,
@@ -21,7 +27,7 @@ so a model of millions of pairs holds no name strings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from landplan.domain import Bearer
+from landplan.domain import Bearer, Target
 from landplan.valuation import PricedPairs, is_land_pair
 
 
@@ -99,6 +105,33 @@ class Model:
                 names.append(str(next(aux)))
         return names
 
+    def with_rows(
+        self, names: list[str], rows: sp.spmatrix, lower: np.ndarray, upper: np.ndarray
+    ) -> Model:
+        """This model with more rows (``rows``: one row per name over its columns)."""
+        return replace(
+            self,
+            A=sp.csc_matrix(sp.vstack([self.A, sp.csr_matrix(rows)])),
+            row_lower=np.concatenate([self.row_lower, lower]),
+            row_upper=np.concatenate([self.row_upper, upper]),
+            row_names=np.concatenate([self.row_names, np.array(names, dtype=object)]),
+        )
+
+    def without_rows(self, prefix: str) -> Model:
+        """This model without the rows whose names start with ``prefix``."""
+        keep = np.array([not str(n).startswith(prefix) for n in self.row_names], dtype=bool)
+        return replace(
+            self,
+            A=sp.csc_matrix(self.A.tocsr()[keep]),
+            row_lower=self.row_lower[keep],
+            row_upper=self.row_upper[keep],
+            row_names=self.row_names[keep],
+        )
+
+    def with_objective(self, c: np.ndarray) -> Model:
+        """This model maximising ``c`` instead."""
+        return replace(self, c=np.asarray(c, dtype=float))
+
     def describe(self) -> str:
         kinds = pd.Series([n.split("[")[0] for n in self.row_names]).value_counts()
         rows = ", ".join(f"{k} {v:,}" for k, v in kinds.items())
@@ -160,7 +193,8 @@ class Model:
         rows = (
             [_safe(n) for n in self.row_names] if names else [f"r{i}" for i in range(self.n_rows)]
         )
-        out = ["NAME landplan", "ROWS", " N obj"]
+        # FREE on the NAME line: CBC reads long names only when told the format is free
+        out = ["NAME landplan FREE", "ROWS", " N obj"]
         for name, lo, hi in zip(rows, self.row_lower, self.row_upper, strict=True):
             sense = "E" if lo == hi else ("L" if np.isinf(lo) else ("G" if np.isinf(hi) else "L"))
             out.append(f" {sense} {name}")
@@ -354,6 +388,19 @@ def build_model(priced: PricedPairs) -> Model:
             names=[f"spread[{x}]" for x in fund_parks],
         )
 
+    # target[T]: Σ coef · x ≥ 0, each a target ratio written linearly
+    for target, level in priced.targets.items():
+        coef = target_coefficients(priced, target, level)
+        keep = coef != 0
+        out.add(
+            row=np.zeros(int(keep.sum()), dtype=np.int64),
+            col=cols[keep],
+            value=coef[keep],
+            lower=np.zeros(1),
+            upper=np.full(1, np.inf),
+            names=[f"target[{target.value}]"],
+        )
+
     subsidy = pairs["subsidy"].to_numpy()
     pos = subsidy > 0
     if priced.budget is not None and (pos.any() or len(fund_parks)):
@@ -374,7 +421,11 @@ def build_model(priced: PricedPairs) -> Model:
     none = np.full(len(fund_parks), -1, dtype=np.int64)
     return Model(
         c=np.concatenate(
-            [pairs["value"].to_numpy(), np.full(len(fund_parks), -priced.objective.subsidy)]
+            [
+                pairs["value"].to_numpy(),
+                # the fund's 万元 costs its weight, less what it spares the other users
+                np.full(len(fund_parks), priced.objective.spread - priced.objective.subsidy),
+            ]
         ),
         A=A,
         row_lower=np.concatenate(out.lower),
@@ -387,3 +438,27 @@ def build_model(priced: PricedPairs) -> Model:
         pair_names=(p, j, pid, jid),
         aux_names=np.array([f"fund[{x}]" for x in fund_parks], dtype=object),
     )
+
+
+def target_coefficients(priced: PricedPairs, target: Target, level: float) -> np.ndarray:
+    """Per pair, its coefficient in ``target[T]`` (Σ coef · x ≥ 0 over placed pairs).
+
+    output_per_ha: output − T·land; labour_productivity: output − T·jobs;
+    rd_intensity: rd_spend − T·output; hightech_output_share: (hightech − T)·output.
+    """
+    projects = priced.projects
+    p = priced.pairs["project"].to_numpy()
+
+    def attr(column: str) -> np.ndarray:
+        values: np.ndarray = projects[column].to_numpy(dtype=float)[p]
+        return values
+
+    if target == Target.OUTPUT_PER_HA:
+        coef = attr("output") - level * priced.pairs["land_ha"].to_numpy()
+    elif target == Target.LABOUR_PRODUCTIVITY:
+        coef = attr("output") - level * attr("jobs")
+    elif target == Target.RD_INTENSITY:
+        coef = attr("rd_spend") - level * attr("output")
+    else:
+        coef = (attr("hightech") - level) * attr("output")
+    return coef

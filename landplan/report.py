@@ -17,6 +17,7 @@ import yaml
 from matplotlib.patches import Rectangle
 
 from landplan.charts import figure, has_cjk_font, png_img
+from landplan.constants import MU_PER_HA
 from landplan.domain import Lang
 from landplan.maps import (
     KIND_EDGES,
@@ -26,13 +27,13 @@ from landplan.maps import (
     read_folder,
     sector_colours,
     text,
+    why_here,
 )
 
 _WORDS: dict[str, tuple[str, str]] = {
     "title": ("用地规划方案报告", "Land allocation report"),
     "headline": ("主要结果", "Headline results"),
     "kpis": ("规划指标与2025年目标", "Plan indicators against the 2025 targets"),
-    "by_park": ("落位项目（按园区与产业）", "Placed projects by park and sector"),
     "unplaced": ("未落位项目及原因", "Unplaced projects and why"),
     "placed_list": ("落位项目清单", "Placed projects"),
     "costshare": ("土地开发成本分摊（万元）", "Land development cost shares (10k yuan)"),
@@ -60,6 +61,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "runtime": ("运行时间（秒）", "run time (s)"),
     "model": ("模型规模", "model"),
     "none": ("无", "none"),
+    "positioning": ("园区定位与落位", "Parks' positioning and what was placed"),
+    "positioning_note": (
+        "★ 为园区主导产业；括号内为落在主导产业的项目数。",
+        "★ marks a park's leading sectors; in brackets, projects placed in them.",
+    ),
+    "leading": ("主导产业", "leading sectors"),
+    "land_ha_mu": ("用地（公顷 / 亩）", "land (ha / mu)"),
+    "output_per_ha": ("地均产值（万元/公顷）", "output per ha (10k yuan)"),
+    "tax_per_mu": ("亩均税收（万元/亩）", "tax per mu (10k yuan)"),
+    "why": ("为何在此（目标值分项）", "why here (objective terms)"),
 }
 
 
@@ -116,6 +127,42 @@ def overview_map(folder: Folder) -> str:
     return png_img(fig)
 
 
+def positioning_table(folder: Folder, placed: pd.DataFrame, lang: str) -> str:
+    """Parks × sectors: projects placed, the park's leading sectors marked (★)."""
+    parks = folder.summary.get("parks", {})
+    if not parks:
+        return html.escape(word("none", lang))
+    labels = folder.summary.get("sector_labels", {}) if lang == Lang.ZH else {}
+    sectors = sorted(set(folder.allocation["sector"].astype(str)))
+    counts = pd.crosstab(placed["park"], placed["sector_code"])
+    esc = html.escape
+    head = "".join(f"<th>{esc(labels.get(x, x))}</th>" for x in sectors)
+    rows = []
+    for park, facts in parks.items():
+        leading = set(str(facts.get("leading_sectors") or "").split(";")) - {""}
+        cells = []
+        for sector in sectors:
+            n = int(counts.loc[park, sector]) if park in counts.index and sector in counts else 0
+            mark = "★ " if sector in leading else ""
+            cls = " class='lead'" if sector in leading else ""
+            cells.append(f"<td{cls}>{mark}{n}</td>")
+        land = float(facts.get("land_ha") or 0.0)
+        out_ha, tax_mu = facts.get("output_per_ha"), facts.get("tax_per_mu")
+        rows.append(
+            f"<tr><td>{esc(str(park))}</td>{''.join(cells)}"
+            f"<td>{facts.get('placed', 0)} ({facts.get('placed_leading', 0)})</td>"
+            f"<td>{land:,.1f} / {land * MU_PER_HA:,.0f}</td>"
+            f"<td>{'—' if out_ha is None else f'{out_ha:,.0f}'}</td>"
+            f"<td>{'—' if tax_mu is None else f'{tax_mu:,.1f}'}</td></tr>"
+        )
+    return (
+        f"<p>{esc(word('positioning_note', lang))}</p><table class='positioning'><tr>"
+        f"<th>{esc(text('park', lang))}</th>{head}<th>Σ</th>"
+        f"<th>{esc(word('land_ha_mu', lang))}</th><th>{esc(word('output_per_ha', lang))}</th>"
+        f"<th>{esc(word('tax_per_mu', lang))}</th></tr>{''.join(rows)}</table>"
+    )
+
+
 def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, na_rep="", escape=True, float_format=lambda v: f"{v:,.2f}")
 
@@ -158,7 +205,7 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
             for t in targets.values()
         ]
     )
-    alloc = folder.allocation
+    alloc = folder.allocation.assign(sector_code=folder.allocation["sector"].astype(str))
     if lang == Lang.ZH:  # sector names as zoning.csv's label_zh gives them
         labels = s.get("sector_labels", {})
         alloc = alloc.assign(sector=alloc["sector"].map(lambda x: labels.get(x, x)))
@@ -166,18 +213,11 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
     placed = alloc[alloc["status"] == "placed"].assign(
         park=lambda a: a["parcel_id"].map(park_of).astype(str)
     )
-    by_park = (
-        pd.crosstab(placed["park"], placed["sector"], margins=True, margins_name="Σ")
-        .reset_index()
-        .rename(columns={"park": text("park", lang)})
-        if len(placed)
-        else pd.DataFrame()
-    )
     placed_list = placed[["project_id", "name", "sector", "park", "parcel_id", "land_ha"]].assign(
-        land_ha=lambda a: pd.to_numeric(a["land_ha"], errors="coerce")
+        land_ha=lambda a: pd.to_numeric(a["land_ha"], errors="coerce"),
+        why=[why_here(row, lang) for _, row in placed.iterrows()],
     )
-    if len(by_park):
-        by_park.columns.name = None
+    placed_list = placed_list.rename(columns={"why": word("why", lang)})
     unplaced = alloc.loc[
         alloc["status"] != "placed", ["project_id", "name", "sector", "reason", "detail"]
     ]
@@ -200,7 +240,7 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         f"<h1>{w('title')}: {esc(str(s['scenario']))}</h1>",
         f"<h2>{w('headline')}</h2>{pairs(headline)}",
         f"<h2>{w('kpis')}</h2>{_table(kpi_rows)}{kpi_chart(targets)}",
-        f"<h2>{w('by_park')}</h2>{_table(by_park) if len(by_park) else w('none')}",
+        f"<h2>{w('positioning')}</h2>{positioning_table(folder, placed, lang)}",
         f"<h2>{w('placed_list')}</h2>{_table(placed_list) if len(placed_list) else w('none')}",
         f"<h2>{w('unplaced')}</h2>{_table(unplaced) if len(unplaced) else w('none')}",
         f"<h2>{w('costshare')}</h2>{_table(folder.costshare_by_park)}",
@@ -223,6 +263,7 @@ h1 {font-size: 22px} h2 {font-size: 16px; border-bottom: 1px solid #ccc; margin-
 table {border-collapse: collapse; margin: .5em 0} td, th {border: 1px solid #ccc;
   padding: 3px 7px; text-align: left} td:first-child {white-space: nowrap}
 table.kv th {background: #f4f4f4; font-weight: normal}
+table.positioning td.lead {background: #fff3c4; font-weight: bold}
 img {max-width: 100%} pre {background: #f7f7f7; padding: 8px; font-size: 11px;
   white-space: pre-wrap}
 @media print {body {margin: 0; max-width: none} h2.page {page-break-before: always}

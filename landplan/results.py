@@ -19,7 +19,7 @@ import pandas as pd
 from landplan import __version__
 from landplan.allocate import Allocation
 from landplan.constants import MU_PER_HA, PLAN_TARGETS
-from landplan.domain import Rule
+from landplan.domain import Rule, Target
 from landplan.inputs import Inputs
 from landplan.valuation import TERMS, PricedPairs
 
@@ -174,6 +174,44 @@ def plan_kpis(placed_projects: pd.DataFrame, land_ha: float) -> dict[str, float 
     }
 
 
+def park_table(result: RunResult) -> pd.DataFrame:
+    """Per park: its leading sectors, what was placed there, land, output per ha, 亩均 tax.
+
+    Columns: ``park, leading_sectors, placed, placed_leading, land_ha, output,
+    tax, output_per_ha, tax_per_mu``; one row per park with land to allocate or a
+    placed pair, sorted by park.
+    """
+    placed = result.allocation.placed
+    projects = result.inputs.tables.projects.set_index("project_id")
+    leading = dict(
+        zip(
+            result.inputs.tables.parks["park"],
+            result.inputs.tables.parks["leading_sectors"],
+            strict=True,
+        )
+    )
+    parks = sorted(set(result.inputs.parcels["park"]))
+    frame = placed.assign(
+        output=placed["project_id"].map(projects["output"]).to_numpy(dtype=float),
+        tax=placed["project_id"].map(projects["tax"]).to_numpy(dtype=float),
+    )
+    grouped = frame.groupby("park").agg(
+        placed=("project_id", "size"),
+        placed_leading=("leading", "sum"),
+        land_ha=("land_ha", "sum"),
+        output=("output", "sum"),
+        tax=("tax", "sum"),
+    )
+    table = grouped.reindex(parks, fill_value=0).reset_index(names="park")
+    table["leading_sectors"] = [";".join(leading.get(p, ()) or ()) for p in table["park"]]
+    land = table["land_ha"].where(table["land_ha"] > 0)
+    table["output_per_ha"] = table["output"] / land
+    table["tax_per_mu"] = table["tax"] / (land * MU_PER_HA)
+    table[["placed", "placed_leading"]] = table[["placed", "placed_leading"]].astype(int)
+    columns = ["park", "leading_sectors", "placed", "placed_leading", "land_ha", "output", "tax"]
+    return table[[*columns, "output_per_ha", "tax_per_mu"]]
+
+
 def summary(result: RunResult) -> dict[str, Any]:
     """``summary.json``: solver outcome, counts, land, cost-share totals, plan KPIs."""
     alloc = result.allocation
@@ -231,12 +269,57 @@ def summary(result: RunResult) -> dict[str, Any]:
             },
         },
         "kpis": kpis,
+        "positioning": {
+            "placed_in_leading_park": int(alloc.placed["leading"].sum()),
+            "share": round(float(alloc.placed["leading"].mean()), 4) if len(alloc.placed) else None,
+            "placed_in_preferred_park": int(alloc.placed["preferred"].sum()),
+        },
+        "parks": {
+            str(row["park"]): {
+                "leading_sectors": row["leading_sectors"],
+                "placed": int(row["placed"]),
+                "placed_leading": int(row["placed_leading"]),
+                "land_ha": _rounded(row["land_ha"], 4),
+                "output_per_ha": _rounded(row["output_per_ha"], 2),
+                "tax_per_mu": _rounded(row["tax_per_mu"], 4),
+            }
+            for row in park_table(result).to_dict("records")
+        },
+        "priority": {
+            "rule": result.inputs.scenario.objective.priority.value,
+            "most_hightech": alloc.hightech_first,
+        },
+        "targets": {
+            target.value: {"level": level, "plan": _target_value(placed_projects, land, target)}
+            for target, level in result.inputs.scenario.targets.items()
+        },
         "sector_labels": dict(result.inputs.tables.sector_labels),
         "targets_2025": {
             key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}
             for key, (label, unit, base, target) in PLAN_TARGETS.items()
         },
     }
+
+
+def _rounded(value: Any, digits: int) -> float | None:
+    """A number for JSON: rounded, None where missing."""
+    number = float(value)
+    return None if np.isnan(number) else round(number, digits)
+
+
+def _target_value(placed: pd.DataFrame, land_ha: float, target: Target) -> float | None:
+    """The plan's value of ``target``'s ratio (as the scenario states it)."""
+    output = float(placed["output"].sum())
+    numerator, denominator = {
+        Target.OUTPUT_PER_HA: (output, land_ha),
+        Target.LABOUR_PRODUCTIVITY: (output, float(placed["jobs"].sum())),
+        Target.RD_INTENSITY: (float(placed["rd_spend"].sum()), output),
+        Target.HIGHTECH_OUTPUT_SHARE: (
+            float(placed.loc[placed["hightech"], "output"].sum()),
+            output,
+        ),
+    }[target]
+    return round(numerator / denominator, 6) if denominator > 0 else None
 
 
 def resolved(result: RunResult) -> dict[str, Any]:

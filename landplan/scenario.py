@@ -25,7 +25,18 @@ import yaml
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from landplan.domain import Bearer, Datum, EntryScope, Kind, Lang, Method, Rule, SolverName
+from landplan.domain import (
+    Bearer,
+    Datum,
+    EntryScope,
+    Kind,
+    Lang,
+    Method,
+    Priority,
+    Rule,
+    SolverName,
+    Target,
+)
 from landplan.errors import InputError, Problem, ProblemLog
 
 _T = TypeVar("_T")
@@ -95,6 +106,22 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class NearSpec:
+    """Proximity suitability: pairs score ``weight × max(0, 1 − d / within_m)``.
+
+    d is the distance from the parcel to the layer's nearest feature (0 when they
+    touch); ``sectors`` limits the score to those sectors (empty: every sector).
+    """
+
+    name: str
+    path: Path
+    within_m: float = _num(1000.0, low_open=True)
+    weight: float = _num(0.0, low=None)
+    layer: str | None = None
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Objective:
     """Weights of the objective, per unit of each project attribute (docs/scenario.md)."""
 
@@ -104,6 +131,18 @@ class Objective:
     hightech: float = _num(2000.0, low=None)
     major: float = _num(5000.0, low=None)
     subsidy: float = _num(1.0, low=None)
+    positioning: float = _num(0.0, low=None)
+    preferred_park: float = _num(0.0, low=None)
+    land: float = _num(0.0, low=None)
+    deferred: float | None = _num(None, low=None)
+    spread: float = _num(0.0, low=None)
+    priority: Priority = Priority.WEIGHTED
+
+    @property
+    def deferred_weight(self) -> float:
+        """Per 万元 deferred; without ``deferred``, the subsidy weight (a deferred 万元
+        is a 万元 the park must still find)."""
+        return self.subsidy if self.deferred is None else self.deferred
 
 
 @dataclass(frozen=True)
@@ -114,6 +153,24 @@ class EntryStandards:
     output_per_ha: float = _num(0.0)
     tax_per_mu: float = _num(0.0)
     scope: EntryScope = EntryScope.LAND
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The plan's 2025 targets as constraints over the placed pairs; None = not imposed."""
+
+    output_per_ha: float | None = _num(None)
+    labour_productivity: float | None = _num(None)
+    rd_intensity: float | None = _num(None, high=1.0)
+    hightech_output_share: float | None = _num(None, high=1.0)
+
+    def items(self) -> list[tuple[Target, float]]:
+        """The imposed targets, in a fixed order."""
+        return [
+            (target, value)
+            for target in Target
+            if (value := getattr(self, target.value)) is not None
+        ]
 
 
 @dataclass(frozen=True)
@@ -171,6 +228,8 @@ class Scenario:
     zoning: TableSpec
     parks: TableSpec | None = None
     constraints: tuple[ConstraintSpec, ...] = ()
+    near: tuple[NearSpec, ...] = ()
+    targets: Targets = Targets()
     objective: Objective = Objective()
     entry_standards: EntryStandards = EntryStandards()
     costshare: CostShare = CostShare()
@@ -196,6 +255,7 @@ class Scenario:
                 if spec.path.suffix.lower() == ".shp":
                     found.append(spec.path.with_suffix(".dbf"))
         found += [c.path for c in self.constraints]
+        found += [n.path for n in self.near]
         return sorted(set(found))
 
 
@@ -427,31 +487,38 @@ class _Parser:
         constraints = [
             self.constraint(entry, f"constraints[{i}]") for i, entry in enumerate(constraints_raw)
         ]
+        near_raw = raw.get("near") or []
+        if not isinstance(near_raw, list):
+            self.problem("near", "must be a list of proximity entries")
+            near_raw = []
+        near = [self.near(entry, f"near[{i}]") for i, entry in enumerate(near_raw)]
         projects = self.table(raw.get("projects"), "projects")
         zoning = self.table(raw.get("zoning"), "zoning")
+        objective = self.simple(Objective, raw, "objective")
+        costshare = self.simple(CostShare, raw, "costshare")
+        if costshare.shortfall == Bearer.SPREAD and objective.spread > objective.subsidy:
+            self.problem(
+                "objective.spread",
+                f"must not exceed objective.subsidy ({objective.subsidy:g}) under "
+                f"shortfall: spread, got {objective.spread:g}",
+                "the park's other users bear the shortfall before the fund does, so a "
+                "万元 shifted to them cannot weigh more than a 万元 of subsidy",
+            )
         return Scenario(
             name=name,
             file=self.file,
             crs=crs,
             layers=tuple(x for x in layers if x is not None),
             constraints=tuple(x for x in constraints if x is not None),
+            near=tuple(x for x in near if x is not None),
+            targets=self.simple(Targets, raw, "targets"),
             projects=projects or TableSpec(Path()),
             zoning=zoning or TableSpec(Path()),
             parks=self.table(raw.get("parks"), "parks", required=False),
-            objective=Objective(
-                **self.fields(Objective, self.section(raw, "objective"), "objective")
-            ),
-            entry_standards=EntryStandards(
-                **self.fields(
-                    EntryStandards, self.section(raw, "entry_standards"), "entry_standards"
-                )
-            ),
-            costshare=CostShare(
-                **self.fields(CostShare, self.section(raw, "costshare"), "costshare")
-            ),
-            solver=SolverOptions(
-                **self.fields(SolverOptions, self.section(raw, "solver"), "solver")
-            ),
+            objective=objective,
+            entry_standards=self.simple(EntryStandards, raw, "entry_standards"),
+            costshare=costshare,
+            solver=self.simple(SolverOptions, raw, "solver"),
             map=self.map(self.section(raw, "map")),
         )
 
@@ -548,6 +615,35 @@ class _Parser:
             path=path or Path(),
             layer=raw.get("layer"),
             sectors=tuple(str(s) for s in sectors),
+            **values,
+        )
+
+    def near(self, raw: Any, prefix: str) -> NearSpec | None:
+        """``{layer: {path, layer}, sectors, within_m, weight}`` (or ``path:`` and
+        ``layer:`` beside the other keys)."""
+        if not isinstance(raw, dict):
+            self.problem(prefix, f"must be a mapping, got {raw!r}")
+            return None
+        raw = dict(raw)
+        source = raw.pop("layer", None)
+        if isinstance(source, dict):
+            self.keys(source, {"path", "layer"}, f"{prefix}.layer")
+            path_value, layer = source.get("path"), source.get("layer")
+        else:
+            path_value, layer = raw.get("path"), source
+        raw.pop("path", None)
+        values = self.fields(NearSpec, raw, prefix, skip=("sectors",))
+        if "weight" not in raw:
+            self.problem(f"{prefix}.weight", "is required", "give the score at distance 0")
+        sectors = raw.get("sectors") or []
+        if isinstance(sectors, str):
+            sectors = [sectors]
+        path = self.path(path_value, f"{prefix}.layer.path")
+        values["name"] = str(values.get("name") or layer or (path.stem if path else prefix))
+        return NearSpec(
+            path=path or Path(),
+            layer=None if layer is None else str(layer),
+            sectors=tuple(str(x) for x in sectors),
             **values,
         )
 

@@ -108,6 +108,9 @@ def complete_start(model: Model, start: np.ndarray) -> np.ndarray | None:
 def _solve_highs(
     model: Model, options: SolverOptions, relax: bool, start: np.ndarray | None
 ) -> Solution:
+    # HiGHS keeps one thread pool per process, sized by the first run; another
+    # thread count later would make ``run`` fail, so start each solve afresh
+    highspy.Highs.resetGlobalScheduler(True)
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(options.time_limit))
@@ -201,8 +204,9 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
             f"{options.time_limit:g}",
             "-ratio",
             f"{options.gap:g}",
+            # 100 + n: n threads with a repeatable search (same plan on every run)
             "-threads",
-            str(options.threads),
+            str(100 + options.threads if options.threads > 1 else 1),
             "-timeMode",
             "elapsed",
             "-solve",
@@ -211,6 +215,15 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
         ]
         clock = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode < 0 and warm:
+            # CBC 2.10's repeatable parallel search can crash on a MIP start
+            # (signal 11 on the demo under costshare.method=floor); without it, it does not
+            log.warning(
+                "CBC crashed (signal %d) on the start plan; solving again without it",
+                -done.returncode,
+            )
+            command = [c for c in command if c not in warm]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
         runtime = time.perf_counter() - clock
         if not sol.exists():
             tail = " ".join(done.stdout.split()[-30:])
@@ -239,11 +252,18 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
 
 
 def _cbc_bound(stdout: str, objective: float, kind: str) -> float:
-    """The proven bound from CBC's log (it minimised −c, so bounds change sign)."""
-    found = re.findall(r"best possible (-?[\d.eE+]+)", stdout)
+    """The proven bound from CBC's log (it minimised −c, so bounds change sign).
+
+    Stopped within the gap, CBC names the gap it closed to; a finished search
+    proves the plan optimal; stopped on time, it prints the lower bound. The
+    progress lines' "best possible" is stale by the end and never used.
+    """
+    closed = re.findall(r"Exiting as integer gap of (-?[\d.eE+]+)", stdout)
+    if closed:
+        return objective + abs(float(closed[-1]))
     lower = re.findall(r"Lower bound:\s+(-?[\d.eE+]+)", stdout)
     if lower:
         return max(-float(lower[-1]), objective)
-    if found:
-        return max(-float(found[-1]), objective)
-    return objective if kind == SolveStatus.OPTIMAL else float("inf")
+    if kind == SolveStatus.OPTIMAL:
+        return objective
+    return float("inf")

@@ -1,7 +1,9 @@
-"""Spatial reference layers (constraint layers), read once in the input stage.
+"""Spatial reference layers, read once in the input stage: the spatial rules'
+layers and the proximity layers (``near:``).
 
 Each layer is read, checked (readable, has a CRS, has features) and reprojected
-to the scenario CRS here; later stages only use the shapes.
+to the scenario CRS here. Proximity is measured here too, once per parcel and
+layer, with a spatial index; later stages only use the numbers.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from landplan.errors import ProblemLog
-from landplan.scenario import ConstraintSpec
+from landplan.scenario import ConstraintSpec, NearSpec
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +83,48 @@ def read_constraints(
             log.info("constraint %r: %d features", spec.name, len(shapes))
             layers.append(SpatialLayer(spec, shapes))
     return tuple(layers)
+
+
+@dataclass(frozen=True)
+class NearLayer:
+    """A proximity layer: its entry and each parcel's score, ``max(0, 1 − d / within_m)``."""
+
+    spec: NearSpec
+    score: np.ndarray  # per parcel, in [0, 1]
+
+
+def read_near(
+    specs: tuple[NearSpec, ...], parcels: gpd.GeoDataFrame, crs: str, problems: ProblemLog
+) -> tuple[NearLayer, ...]:
+    """Every ``near:`` layer, read once and measured against every parcel."""
+    layers = []
+    for k, spec in enumerate(specs):
+        shapes = read_shapes(spec.path, spec.layer, crs=crs, where=f"near[{k}]", problems=problems)
+        if shapes is None:
+            continue
+        score = proximity(parcels.geometry.to_numpy(), shapes.to_numpy(), spec.within_m)
+        log.info(
+            "near %r: %d features, %d parcels within %g m",
+            spec.name,
+            len(shapes),
+            int((score > 0).sum()),
+            spec.within_m,
+        )
+        layers.append(NearLayer(spec, score))
+    return tuple(layers)
+
+
+def proximity(parcels: np.ndarray, features: np.ndarray, within_m: float) -> np.ndarray:
+    """``max(0, 1 − d / within_m)`` per parcel, d its distance to the nearest feature.
+
+    One nearest-neighbour query on an STR-tree of the features, limited to
+    ``within_m``: parcels farther away are never measured and score 0.
+    """
+    tree = shapely.STRtree(features)
+    (hit, _), distance = tree.query_nearest(
+        parcels, max_distance=within_m, return_distance=True, all_matches=False
+    )
+    score = np.zeros(len(parcels))
+    # a parcel equidistant from two features appears twice, with the same distance
+    score[hit] = np.maximum(0.0, 1.0 - distance / within_m)
+    return score

@@ -34,7 +34,16 @@ from landplan.scenario import Scenario, load_scenario, parse_value
 log = logging.getLogger(__name__)
 
 # Keys that change the parcels or the eligible pairs; every other key reuses them.
-_INPUT_KEYS = ("crs", "layers", "projects", "zoning", "parks", "constraints", "entry_standards")
+_INPUT_KEYS = (
+    "crs",
+    "layers",
+    "projects",
+    "zoning",
+    "parks",
+    "constraints",
+    "near",
+    "entry_standards",
+)
 
 _CACHE: dict[tuple[str, str], Any] = {}
 

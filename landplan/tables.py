@@ -56,7 +56,8 @@ class Tables:
     zoning
         sector -> allowed zoning codes (upper case).
     parks
-        ``park, total_dev_cost, developable_area_ha`` (万元, ha); may be empty.
+        ``park, total_dev_cost, developable_area_ha`` (万元, ha), ``floor_area_m2``
+        and ``leading_sectors`` (a tuple of sectors, 主导产业); may be empty.
     sector_labels
         sector -> display label (``label_zh`` of the zoning table, else the sector).
     """
@@ -71,7 +72,7 @@ def load_tables(scenario: Scenario, problems: ProblemLog) -> Tables:
     """Read projects, zoning and parks; problems go to ``problems``."""
     zoning, labels = read_zoning(scenario.zoning, problems)
     projects = read_projects(scenario.projects, zoning, problems)
-    parks = read_parks(scenario.parks, problems)
+    parks = read_parks(scenario.parks, zoning, problems)
     log.info("loaded %d projects in %d sectors", len(projects), projects["sector"].nunique())
     return Tables(projects=projects, zoning=zoning, parks=parks, sector_labels=labels)
 
@@ -270,9 +271,12 @@ def read_projects(
     return out[PROJECT_COLUMNS].reset_index(drop=True)
 
 
-def read_parks(spec: TableSpec | None, problems: ProblemLog) -> pd.DataFrame:
-    """Optional park totals: ``park, total_dev_cost`` (万元), ``developable_area_ha``."""
-    columns = ["park", "total_dev_cost", "developable_area_ha", "floor_area_m2"]
+def read_parks(
+    spec: TableSpec | None, zoning: dict[str, frozenset[str]], problems: ProblemLog
+) -> pd.DataFrame:
+    """Optional park totals: ``park, total_dev_cost`` (万元), ``developable_area_ha``,
+    and each park's ``leading_sectors`` (``;``-separated sectors, 主导产业)."""
+    columns = ["park", "total_dev_cost", "developable_area_ha", "floor_area_m2", "leading_sectors"]
     if spec is None:
         return pd.DataFrame(columns=columns)
     path = spec.path
@@ -286,6 +290,21 @@ def read_parks(spec: TableSpec | None, problems: ProblemLog) -> pd.DataFrame:
     out["total_dev_cost"] = reader.number("total_dev_cost", required=True)
     out["developable_area_ha"] = reader.number("developable_area_ha", required=True, positive=True)
     out["floor_area_m2"] = reader.number("floor_area_m2", positive=True)
+    leading = reader.text("leading_sectors", required=False, default="")
+    out["leading_sectors"] = leading.map(
+        lambda text: tuple(dict.fromkeys(w.strip() for w in str(text).split(";") if w.strip()))
+    )
+    for park, sectors in zip(out["park"], out["leading_sectors"], strict=True):
+        unknown = [x for x in sectors if zoning and x not in zoning]
+        if unknown:
+            problems.add(
+                str(path),
+                f"leading_sectors names sectors the zoning table does not have: "
+                f"{', '.join(map(repr, unknown))}",
+                row=str(park),
+                field="leading_sectors",
+                fix=f"use sectors of the zoning table: {', '.join(sorted(zoning))}",
+            )
     for park in out.loc[out["park"].duplicated(), "park"]:
         problems.add(
             str(path),

@@ -2,14 +2,15 @@
 
 For each eligible (project, parcel) pair this stage works out the land it uses,
 its base share and cap under the cost-share rule, what the district fund would
-pay for it, and its value in the objective, as a sum of named terms
-(``TERMS``). The model, the explanations and the output all read this table; the
-cost-share rule itself (``costshare.share_costs``) runs once more, on the plan.
+pay for it, and its value in the objective as a sum of named terms (``TERMS``,
+docs/model.md "Objective"). The model, the explanations and the output all read
+this table; the cost-share rule itself (``costshare.share_costs``) runs once
+more, on the plan.
 
-``pair_terms`` computes the terms of any set of pairs from the same arrays, so
-the value the solver saw and the breakdown a planner reads cannot differ. Pairs
-are priced in chunks, so millions of them never hold more than a chunk's worth of
-temporary arrays.
+The terms of any set of pairs come from one function over the same arrays
+(``Context``), so the value the solver saw and the breakdown a planner reads
+cannot differ. Pairs are priced in chunks, so millions of them never hold more
+than a chunk's worth of temporary arrays.
 """
 
 from __future__ import annotations
@@ -25,14 +26,107 @@ from landplan.costshare import base_and_cap, spread_ceiling
 from landplan.domain import LAND_KINDS, Bearer, Need
 from landplan.eligibility import Eligibility
 from landplan.inputs import Inputs
-from landplan.scenario import CostShare, Objective
+from landplan.scenario import CostShare, Objective, Targets
 
 log = logging.getLogger(__name__)
 
 # The objective's terms, in the order a reader sees them (allocation.csv ``v_*``).
-TERMS = ("output", "tax", "jobs", "hightech", "major", "subsidy")
+TERMS = (
+    "output",
+    "tax",
+    "jobs",
+    "hightech",
+    "major",
+    "positioning",
+    "preferred_park",
+    "near",
+    "land",
+    "subsidy",
+    "deferred",
+    "spread",
+)
+
+# Exact ties are broken towards the smaller parcel, then the parcel listed first
+# (parcel ids in sorted order): each pair's value is lowered by at most
+# TIE_BREAK × (area in ha + 1), far below any difference a weight makes.
+TIE_BREAK = 1e-4
 
 _CHUNK = 1 << 20  # pairs priced at a time
+
+
+@dataclass(frozen=True)
+class Context:
+    """What pricing reads, as arrays by project and by parcel (row positions).
+
+    Codes: ``sector`` and ``preferred`` by project, ``park`` by parcel, index
+    ``sectors`` and ``parks``; ``leads[park, sector]`` is True where the sector is
+    one of the park's leading sectors. ``near_score[k, parcel]`` and
+    ``near_applies[k, project]`` per proximity entry k, with ``near_weight[k]``.
+    """
+
+    projects: pd.DataFrame
+    parcels: pd.DataFrame
+    sectors: np.ndarray
+    parks: np.ndarray
+    sector: np.ndarray
+    preferred: np.ndarray
+    park: np.ndarray
+    leads: np.ndarray
+    near_score: np.ndarray
+    near_applies: np.ndarray
+    near_weight: np.ndarray
+    rank: np.ndarray
+    objective: Objective
+    costshare: CostShare
+
+    @staticmethod
+    def of(inputs: Inputs) -> Context:
+        scenario = inputs.scenario
+        parcels = pd.DataFrame(inputs.parcels.drop(columns="geometry"))
+        parcels["park_avg_cost"] = parcels["park"].map(inputs.park_avg).to_numpy(dtype=float)
+        parcels["floor_rate"] = parcels["park"].map(inputs.floor_rate).to_numpy(dtype=float)
+        projects = inputs.tables.projects
+        sectors = np.array(sorted(set(projects["sector"]) | set(inputs.tables.zoning)), dtype=str)
+        parks = np.array(sorted(set(parcels["park"])), dtype=str)
+        leads = np.zeros((len(parks), len(sectors)), dtype=bool)
+        known = set(parks)
+        for park, leading in zip(
+            inputs.tables.parks["park"], inputs.tables.parks["leading_sectors"], strict=True
+        ):
+            if park in known and isinstance(leading, tuple):
+                leads[int(np.searchsorted(parks, park)), np.isin(sectors, leading)] = True
+        project_sector = np.searchsorted(sectors, projects["sector"].to_numpy(dtype=str))
+        park_index = pd.Series(np.arange(len(parks)), index=parks)
+        preferred = projects["park"].map(park_index).fillna(-1).to_numpy(dtype=np.int64)
+        near = inputs.near
+        near_score = np.array([layer.score for layer in near]).reshape(len(near), len(parcels))
+        near_applies = np.array(
+            [
+                np.isin(projects["sector"].to_numpy(), layer.spec.sectors)
+                if layer.spec.sectors
+                else np.ones(len(projects), dtype=bool)
+                for layer in near
+            ]
+        ).reshape(len(near), len(projects))
+        order = np.argsort(parcels["parcel_id"].to_numpy(dtype=str), kind="stable")
+        rank = np.empty(len(parcels))
+        rank[order] = np.arange(len(parcels)) / max(len(parcels), 1)
+        return Context(
+            projects=projects,
+            parcels=parcels,
+            sectors=sectors,
+            parks=parks,
+            sector=project_sector,
+            preferred=preferred,
+            park=np.searchsorted(parks, parcels["park"].to_numpy(dtype=str)),
+            leads=leads,
+            near_score=near_score,
+            near_applies=near_applies,
+            near_weight=np.array([layer.spec.weight for layer in near], dtype=float),
+            rank=rank,
+            objective=scenario.objective,
+            costshare=scenario.costshare,
+        )
 
 
 @dataclass(frozen=True)
@@ -48,21 +142,34 @@ class PricedPairs:
         the pair is placed), ``value`` (the pair's objective coefficient). Under
         ``shortfall: spread`` also ``shortfall`` (what the cap removes, 万元) and
         ``ceiling`` (what the pair could bear of its park's shortfall, 万元).
-    projects
-        The project table; ``project`` indexes its rows.
-    parcels
-        The parcel table without geometry, with ``park_avg_cost`` and
-        ``floor_rate``; ``parcel`` indexes its rows.
+    context
+        The arrays the pairs were priced from (projects, parcels, weights).
+    targets
+        The plan's targets imposed as rows.
     no_pairs
         ``project_id`` -> why it has no eligible parcel.
     """
 
     pairs: pd.DataFrame
-    projects: pd.DataFrame
-    parcels: pd.DataFrame
-    objective: Objective
-    costshare: CostShare
+    context: Context
+    targets: Targets
     no_pairs: dict[str, str]
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        return self.context.projects
+
+    @property
+    def parcels(self) -> pd.DataFrame:
+        return self.context.parcels
+
+    @property
+    def objective(self) -> Objective:
+        return self.context.objective
+
+    @property
+    def costshare(self) -> CostShare:
+        return self.context.costshare
 
     @property
     def budget(self) -> float | None:
@@ -80,11 +187,7 @@ class PricedPairs:
 
 def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
     """Price every eligible pair of ``inputs`` (see the module docstring)."""
-    scenario = inputs.scenario
-    parcels = pd.DataFrame(inputs.parcels.drop(columns="geometry"))
-    parcels["park_avg_cost"] = parcels["park"].map(inputs.park_avg).to_numpy(dtype=float)
-    parcels["floor_rate"] = parcels["park"].map(inputs.floor_rate).to_numpy(dtype=float)
-    projects = inputs.tables.projects
+    context = Context.of(inputs)
     p = eligibility.pairs["project"].to_numpy()
     j = eligibility.pairs["parcel"].to_numpy()
     land = np.empty(len(p))
@@ -93,11 +196,13 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
     shortfall = np.empty(len(p))
     for start in range(0, len(p), _CHUNK):
         part = slice(start, start + _CHUNK)
-        priced = _price(projects, parcels, scenario.costshare, p[part], j[part])
+        priced = _price(context, p[part], j[part])
         land[part] = priced["land_ha"]
         subsidy[part] = priced["subsidy"]
         shortfall[part] = priced["shortfall"]
-        value[part] = sum(_terms(projects, scenario.objective, p[part], priced).values())
+        value[part] = sum(_terms(context, p[part], j[part], priced).values()) - _tie_break(
+            context, j[part], priced["land_ha"]
+        )
     pairs = pd.DataFrame(
         {
             "project": p.astype(np.int32),
@@ -107,28 +212,21 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
             "value": value,
         }
     )
-    if scenario.costshare.shortfall == Bearer.SPREAD:
+    if context.costshare.shortfall == Bearer.SPREAD:
         pairs["shortfall"] = shortfall
-        pairs["ceiling"] = _spread_ceilings(projects, parcels, scenario.costshare, pairs)
+        pairs["ceiling"] = _spread_ceilings(context, pairs)
     log.info("priced %s pairs", f"{len(pairs):,}")
     return PricedPairs(
         pairs=pairs,
-        projects=projects,
-        parcels=parcels,
-        objective=scenario.objective,
-        costshare=scenario.costshare,
+        context=context,
+        targets=inputs.scenario.targets,
         no_pairs=dict(eligibility.reasons),
     )
 
 
-def _price(
-    projects: pd.DataFrame,
-    parcels: pd.DataFrame,
-    params: CostShare,
-    p: np.ndarray,
-    j: np.ndarray,
-) -> dict[str, np.ndarray]:
+def _price(context: Context, p: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
     """Land, floor space, base share, cap, shortfall and subsidy of pairs ``(p, j)``."""
+    projects, parcels, params = context.projects, context.parcels, context.costshare
     area = parcels["area_ha"].to_numpy(dtype=float)[j]
     is_floor = projects["need"].to_numpy()[p] == Need.FLOOR
     floor_need = projects["floor_m2"].to_numpy(dtype=float)[p]
@@ -139,12 +237,11 @@ def _price(
     far = parcels["far"].to_numpy(dtype=float)[j]
     floor_used = np.where(is_floor, floor_need, area * M2_PER_HA * far)
     park_avg = parcels["park_avg_cost"].to_numpy(dtype=float)[j]
-    hightech = projects["hightech"].to_numpy(dtype=bool)[p]
     base, cap = base_and_cap(
         params=params,
         park_avg=park_avg,
         land=land,
-        hightech=hightech,
+        hightech=projects["hightech"].to_numpy(dtype=bool)[p],
         dev_cost=parcels["dev_cost"].to_numpy(dtype=float)[j],
         parcel_area=area,
         floor_rate=parcels["floor_rate"].to_numpy(dtype=float)[j],
@@ -166,27 +263,62 @@ def _price(
 
 
 def _terms(
-    projects: pd.DataFrame, weights: Objective, p: np.ndarray, priced: dict[str, np.ndarray]
+    context: Context, p: np.ndarray, j: np.ndarray, priced: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """The pair's value in the objective, term by term (``TERMS``)."""
+    weights, projects = context.objective, context.projects
+    bearer = context.costshare.shortfall
 
     def attr(column: str) -> np.ndarray:
         values: np.ndarray = projects[column].to_numpy(dtype=float)[p]
         return values
 
+    park = context.park[j]
+    near = np.zeros(len(p))
+    for k, weight in enumerate(context.near_weight):
+        near += weight * context.near_score[k, j] * context.near_applies[k, p]
+    shortfall = priced["shortfall"]
     return {
         "output": weights.output * attr("output"),
         "tax": weights.tax * attr("tax"),
         "jobs": weights.jobs * attr("jobs"),
         "hightech": weights.hightech * attr("hightech"),
         "major": weights.major * attr("major"),
+        "positioning": weights.positioning * context.leads[park, context.sector[p]],
+        "preferred_park": weights.preferred_park * (context.preferred[p] == park),
+        "near": near,
+        "land": -weights.land * priced["land_ha"],
         "subsidy": -weights.subsidy * priced["subsidy"],
+        "deferred": -weights.deferred_weight * shortfall * (bearer == Bearer.DEFERRED),
+        # under spread, what the pair shifts onto the park's other users (the fund's
+        # share of it comes back through the fund column: docs/model.md)
+        "spread": -weights.spread * shortfall * (bearer == Bearer.SPREAD),
     }
 
 
-def _spread_ceilings(
-    projects: pd.DataFrame, parcels: pd.DataFrame, params: CostShare, pairs: pd.DataFrame
-) -> np.ndarray:
+def _tie_break(context: Context, j: np.ndarray, land: np.ndarray) -> np.ndarray:
+    """The tiny preference that decides exact ties: smaller parcel, then the lower id."""
+    result: np.ndarray = TIE_BREAK * (land + context.rank[j])
+    return result
+
+
+def tie_breaks(priced: PricedPairs) -> tuple[np.ndarray, float]:
+    """Each pair's tie-break (taken off its value) and the most any plan can carry.
+
+    The solver maximises values net of the tie-break; a plan's true value adds its
+    pairs' tie-breaks back, and the solver's bound plus the second number (each
+    project's largest, summed) bounds the true value of every plan.
+    """
+    j = priced.pairs["parcel"].to_numpy()
+    ties = _tie_break(priced.context, j, priced.pairs["land_ha"].to_numpy())
+    p = priced.pairs["project"].to_numpy()
+    if not len(p):
+        return ties, 0.0
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])  # pairs are sorted by project
+    return ties, float(np.maximum.reduceat(ties, starts).sum())
+
+
+def _spread_ceilings(context: Context, pairs: pd.DataFrame) -> np.ndarray:
     """What each non-high-tech pair could bear of its park's shortfall if placed, 万元.
 
     A bearer is a non-high-tech pair with a positive base share. It can bear up
@@ -197,13 +329,12 @@ def _spread_ceilings(
     """
     p = pairs["project"].to_numpy()
     j = pairs["parcel"].to_numpy()
-    park_codes, park_of = np.unique(parcels["park"].to_numpy(dtype=str), return_inverse=True)
-    park = park_of[j]
-    hightech = projects["hightech"].to_numpy(dtype=bool)[p]
-    park_avg = parcels["park_avg_cost"].to_numpy(dtype=float)[j]
+    park = context.park[j]
+    hightech = context.projects["hightech"].to_numpy(dtype=bool)[p]
+    park_avg = context.parcels["park_avg_cost"].to_numpy(dtype=float)[j]
     bearer = ~hightech & (park_avg * pairs["land_ha"].to_numpy() > 0)
-    if params.spread_max_ratio is not None:
-        ceiling = spread_ceiling(params, park_avg, pairs["land_ha"].to_numpy())
+    if context.costshare.spread_max_ratio is not None:
+        ceiling = spread_ceiling(context.costshare, park_avg, pairs["land_ha"].to_numpy())
     else:
         worst = (
             pd.DataFrame({"park": park, "p": p, "s": pairs["shortfall"].to_numpy()})
@@ -212,7 +343,7 @@ def _spread_ceilings(
             .groupby(level="park")
             .sum()
         )
-        ceiling = worst.reindex(np.arange(len(park_codes)), fill_value=0.0).to_numpy()[park]
+        ceiling = worst.reindex(np.arange(len(context.parks)), fill_value=0.0).to_numpy()[park]
     result: np.ndarray = np.where(bearer, ceiling, 0.0)
     return result
 
@@ -220,17 +351,19 @@ def _spread_ceilings(
 def describe(priced: PricedPairs, rows: np.ndarray) -> pd.DataFrame:
     """The pairs at ``rows`` with what a reader and the cost-share rule need.
 
-    Columns: ``project_id, parcel_id, project, parcel, park, hightech, land_ha,
-    park_avg_cost, parcel_area_ha, parcel_dev_cost, floor_rate, floor_used_m2,
-    subsidy, value``, and ``v_<term>`` for each term of the value (they add up to
-    ``value``).
+    Columns: ``project_id, parcel_id, project, parcel, park, kind, hightech,
+    leading, preferred, land_ha, park_avg_cost, parcel_area_ha, parcel_dev_cost,
+    floor_rate, floor_used_m2, subsidy, value``, and ``v_<term>`` for each term of
+    the value (they add up to ``value``, but for the tie-break of at most
+    ``TIE_BREAK × (area + 1)``).
     """
     rows = np.asarray(rows, dtype=np.int64)
-    pairs, projects, parcels = priced.pairs, priced.projects, priced.parcels
+    context, pairs = priced.context, priced.pairs
+    projects, parcels = context.projects, context.parcels
     p = pairs["project"].to_numpy()[rows]
     j = pairs["parcel"].to_numpy()[rows]
-    parts = _price(projects, parcels, priced.costshare, p, j)
-    terms = _terms(projects, priced.objective, p, parts)
+    parts = _price(context, p, j)
+    terms = _terms(context, p, j, parts)
     project_ids, parcel_ids = priced.ids(rows)
     out = pd.DataFrame(
         {
@@ -241,6 +374,8 @@ def describe(priced: PricedPairs, rows: np.ndarray) -> pd.DataFrame:
             "park": parcels["park"].to_numpy()[j],
             "kind": parcels["kind"].to_numpy()[j],
             "hightech": projects["hightech"].to_numpy(dtype=bool)[p],
+            "leading": context.leads[context.park[j], context.sector[p]],
+            "preferred": context.preferred[p] == context.park[j],
             "land_ha": parts["land_ha"],
             "park_avg_cost": parts["park_avg_cost"],
             "parcel_area_ha": parcels["area_ha"].to_numpy(dtype=float)[j],

@@ -8,8 +8,38 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from landplan.scenario import CostShare, Objective
-from landplan.valuation import PricedPairs
+from landplan.scenario import CostShare, Objective, Targets
+from landplan.valuation import Context, PricedPairs
+
+
+def priced_table(
+    *,
+    pairs: pd.DataFrame,
+    projects: pd.DataFrame,
+    parcels: pd.DataFrame,
+    objective: Objective | None = None,
+    costshare: CostShare | None = None,
+    targets: Targets | None = None,
+) -> PricedPairs:
+    """A priced pair table written by hand (values given, not priced by landplan)."""
+    n_proj, n_parcels = len(projects), len(parcels)
+    context = Context(
+        projects=projects,
+        parcels=parcels,
+        sectors=np.array(["s"]),
+        parks=np.array(["A"]),
+        sector=np.zeros(n_proj, dtype=np.int64),
+        preferred=np.full(n_proj, -1),
+        park=np.zeros(n_parcels, dtype=np.int64),
+        leads=np.zeros((1, 1), dtype=bool),
+        near_score=np.zeros((0, n_parcels)),
+        near_applies=np.zeros((0, n_proj), dtype=bool),
+        near_weight=np.zeros(0),
+        rank=np.zeros(n_parcels),
+        objective=objective or Objective(),
+        costshare=costshare or CostShare(),
+    )
+    return PricedPairs(pairs=pairs, context=context, targets=targets or Targets(), no_pairs={})
 
 
 @dataclass
@@ -75,13 +105,12 @@ def random_instance(
     pairs["land_ha"] = 1.0
     pairs["subsidy"] = subsidy
     pairs["value"] = values
-    priced = PricedPairs(
+    priced = priced_table(
         pairs=pairs,
         projects=projects,
         parcels=parcels,
         objective=Objective(output=1, tax=0, jobs=0, hightech=0, major=0, subsidy=w_subsidy),
         costshare=CostShare(budget=budget, shortfall="spread" if spread else "subsidy"),  # type: ignore[arg-type]
-        no_pairs={},
     )
     return Instance(priced=priced, values=values, subsidy=subsidy, budget=budget)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 LAND = {"vacant", "collective"}
@@ -18,9 +19,17 @@ def eligible(
     parcel: dict[str, Any],
     zoning: dict[str, set[str]],
     entry: dict[str, float],
+    reserved: dict[str, str] | None = None,
 ) -> bool:
-    """docs/model.md "Eligible pairs", one pair at a time (spatial rules not included)."""
+    """docs/model.md "Eligible pairs", one pair at a time (spatial rules not included).
+
+    ``reserved`` maps a parcel promised as some project's ``locked_parcel`` to
+    that project: nobody else may have it.
+    """
     if project["locked_parcel"] and project["locked_parcel"] != parcel["parcel_id"]:
+        return False
+    holder = (reserved or {}).get(parcel["parcel_id"])
+    if holder is not None and holder != project["project_id"]:
         return False
     if parcel["status"] != "available":
         return False
@@ -98,14 +107,18 @@ def brute_force(
     floor_need: dict[str, float],
     capacity: dict[str, float],
     budget: float | None,
+    accept: Callable[[dict[str, str]], bool] | None = None,
+    first: set[str] | None = None,
 ) -> float | None:
     """Best objective by enumerating every assignment (tiny instances only).
 
     ``options[p]`` lists ``(parcel, value, subsidy)``; ``None`` when nothing is feasible.
+    ``accept`` rejects plans (``{project: parcel}``) for further reasons (targets);
+    with ``first``, plans placing more of those projects win whatever their value.
     """
     projects = sorted(options)
     choices = [[None, *options[p]] for p in projects]
-    best = None
+    best: tuple[int, float] | None = None
     for combo in itertools.product(*choices):
         taken: dict[str, float] = {}
         ok, value, spent = True, 0.0, 0.0
@@ -128,6 +141,12 @@ def brute_force(
                     break
             value += v
             spent += s
-        if ok and (budget is None or spent <= budget + 1e-9) and (best is None or value > best):
-            best = value
-    return best
+        if not ok or (budget is not None and spent > budget + 1e-9):
+            continue
+        plan = {p: c[0] for p, c in zip(projects, combo, strict=True) if c is not None}
+        if accept is not None and not accept(plan):
+            continue
+        key = (len(set(plan) & first) if first is not None else 0, value)
+        if best is None or key > best:
+            best = key
+    return None if best is None else best[1]

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
+from shapely.geometry import Point
 
-from tests.conftest import Builder, land_row, plot, project_row
+from tests.conftest import X0, Y0, Builder, land_row, plot, project_row
+
+# With ``location=True``: park average costs (万元/ha) and the station layer's entry
+PARK_AVG = {"A": 1000.0, "B": 2000.0}
+NEAR_ENTRY = {
+    "layer": {"path": "parcels.gpkg", "layer": "stations"},
+    "sectors": ["bio"],
+    "within_m": 3000,
+    "weight": 400,
+}
 
 
-def random_scenario(rng: np.random.Generator, make_scenario: Builder) -> Path:
+def random_scenario(
+    rng: np.random.Generator, make_scenario: Builder, *, location: bool = False
+) -> Path:
+    """3–6 projects on 4–8 plots and 0–2 factories, all in park A.
+
+    ``location=True`` spreads the plots over parks A and B (``parks.csv`` with
+    leading sectors), gives projects preferred parks and maybe a promised
+    parcel, adds a station layer with a ``near`` entry, and draws the location
+    weights, an output-per-ha target and the priority rule.
+    """
     land, factories = [], []
     for i in range(int(rng.integers(4, 9))):
         w = float(rng.choice([60, 100, 140, 180]))
@@ -23,6 +44,7 @@ def random_scenario(rng: np.random.Generator, make_scenario: Builder) -> Path:
                 supply_modes=str(rng.choice(["", "transfer", "lease", "flexible;lease"])),
                 available_year=int(rng.choice([2024, 2026, 2028])),
                 dev_cost=float(rng.integers(500, 3000)),
+                park=str(rng.choice(["A", "B"])) if location else "A",
             )
         )
     for i in range(int(rng.integers(0, 3))):
@@ -52,23 +74,53 @@ def random_scenario(rng: np.random.Generator, make_scenario: Builder) -> Path:
                 supply_modes=str(rng.choice(["", "", "transfer", "lease"])),
                 start_year=int(rng.choice([2025, 2027])),
                 investment=int(rng.integers(100, 3000)),
+                park=str(rng.choice(["", "A", "B"])) if location else "",
             )
         )
+    if location and rng.random() < 0.5:
+        promised = land[int(rng.integers(len(land)))]["parcel_id"]
+        projects[int(rng.integers(len(projects)))]["locked_parcel"] = promised
     budget = float(rng.choice([500, 2000])) if rng.random() < 0.5 else None
-    return make_scenario(
-        land=land,
-        factories=factories or None,
-        projects=projects,
-        extra={
-            "costshare": {"budget": budget},
-            "entry_standards": {"investment_per_ha": 500},
-            "objective": {
-                "output": 1,
-                "tax": 0,
-                "jobs": 0,
-                "hightech": 0,
-                "major": 0,
-                "subsidy": 1,
-            },
-        },
+    objective: dict[str, Any] = {
+        "output": 1,
+        "tax": 0,
+        "jobs": 0,
+        "hightech": 0,
+        "major": 0,
+        "subsidy": 1,
+    }
+    extra: dict[str, Any] = {
+        "costshare": {"budget": budget},
+        "entry_standards": {"investment_per_ha": 500},
+        "objective": objective,
+    }
+    parks = None
+    if location:
+        objective.update(
+            positioning=float(rng.choice([0, 800])),
+            preferred_park=float(rng.choice([0, 500])),
+            land=float(rng.choice([0, 300])),
+            priority=str(rng.choice(["weighted", "hightech_first"])),
+        )
+        target = int(rng.choice([0, 3000, 4500]))
+        extra["near"] = [NEAR_ENTRY]
+        if target:
+            extra["targets"] = {"output_per_ha": target}
+        parks = [
+            {
+                "park": park,
+                "total_dev_cost": avg * 10,
+                "developable_area_ha": 10,
+                "leading_sectors": str(rng.choice(["bio", "it", "bio;it", ""])),
+            }
+            for park, avg in PARK_AVG.items()
+        ]
+    path = make_scenario(
+        land=land, factories=factories or None, projects=projects, parks=parks, extra=extra
     )
+    if location:
+        station = Point(X0 + float(rng.uniform(0, 8000)), Y0 + 300)
+        gpd.GeoDataFrame(geometry=[station], crs="EPSG:4548").to_file(
+            path.parent / "parcels.gpkg", layer="stations", engine="pyogrio"
+        )
+    return path

@@ -17,6 +17,7 @@ SECTIONS = {
     "costshare": sc.CostShare,
     "solver": sc.SolverOptions,
     "map": sc.MapSpec,
+    "targets": sc.Targets,
 }
 
 

@@ -39,8 +39,7 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
     unplaced = allocation[allocation["status"] == "unplaced"]
     assert (unplaced["reason"] != "").all() and (unplaced["parcel_id"] == "").all()
     summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
-    # CBC measures its ratio gap against its own reference; ours is |bound - obj| / |bound|
-    assert summary["status"] == "optimal" and summary["gap"] <= 2e-4
+    assert summary["status"] == "optimal" and summary["gap"] <= 1e-4
     assert summary["best_bound"] >= summary["objective"]
     assert summary["projects"]["placed"] == int((allocation["status"] == "placed").sum())
     assert summary["costshare"]["subsidy"] <= 60_000 + 1e-6  # the demo's budget
@@ -53,8 +52,9 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
     }
     shares = pd.read_csv(demo_out / "costshare.csv")
     assert len(shares) == summary["projects"]["placed"]
+    # conservation, up to the CSV's rounding to 0.0001 万元 per cell
     assert shares["share"].sum() + shares["subsidy"].sum() == pytest.approx(
-        shares["base_share"].sum(), rel=1e-9
+        shares["base_share"].sum(), abs=1e-4 * len(shares)
     )
     layer = gpd.read_file(demo_out / "allocation.gpkg", layer="parcels")
     assert len(layer) == 814 and layer.crs.to_epsg() == 4548
@@ -293,3 +293,20 @@ def test_allocation_gpkg_is_styled_for_qgis_and_passes_ogrinfo(demo_out: Path) -
     aliases = {a.get("field"): a.get("name") for a in qml.iter("alias")}
     assert aliases["parcel_id"] == "地块编号 / Parcel"
     assert aliases["subsidy"].startswith("区级补贴")
+
+
+def test_same_plan_every_run_and_from_either_solver(demo_out: Path, tmp_path: Path) -> None:
+    """CBC twice gives the same file; HiGHS, at the same gap, the same placements."""
+    for solver in ("cbc", "highs"):
+        assert (
+            main(["run", str(DEMO), "--out", str(tmp_path / solver), "--solver", solver, "-q"]) == 0
+        )
+    first = (demo_out / "allocation.csv").read_bytes()
+    assert (tmp_path / "cbc" / "allocation.csv").read_bytes() == first
+
+    def plan(folder: Path) -> set[tuple[str, str]]:
+        table = pd.read_csv(folder / "allocation.csv", keep_default_na=False)
+        return set(zip(table["project_id"], table["parcel_id"], strict=True))
+
+    # equal-value exchanges are ordered (docs/model.md "Ties"), so equal plans are equal
+    assert plan(tmp_path / "highs") == plan(demo_out)

@@ -70,6 +70,8 @@ def demo_in_db(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Path
         layer.update(url=server.url(), table=table)
     for c in doc["constraints"]:
         c["path"] = str(ROOT / "gis" / Path(c["path"]).name)
+    for n in doc["near"]:
+        n["layer"]["path"] = str(ROOT / "gis" / Path(n["layer"]["path"]).name)
     for key in ("projects", "zoning", "parks"):
         doc[key] = str(DEMO.parent / doc[key])
     path = tmp_path_factory.mktemp("db") / "demo-db.yaml"

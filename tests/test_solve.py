@@ -63,3 +63,59 @@ def test_a_start_plan_gives_the_same_optimum(solver: str) -> None:
             warm = solve(model, options, start=start)
             assert warm.objective == pytest.approx(cold.objective, abs=1e-6)
     assert seen_good >= 10 and seen_bad >= 5
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_reported_bound_lies_between_the_optimum_and_the_lp_bound(solver: str) -> None:
+    rng = np.random.default_rng(31)
+    for _ in range(30):
+        inst = random_instance(rng)
+        expected = enumerate_best(inst)
+        if expected is None:
+            continue
+        model = build_model(inst.priced)
+        relaxed = solve(model, SolverOptions(), relax=True).objective
+        result = solve(model, SolverOptions(name=solver, gap=0.0))  # type: ignore[arg-type]
+        assert expected - 1e-6 <= result.bound <= relaxed + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("tail", "bound"),
+    [
+        # stopped within the gap: the progress line's "best possible" is stale
+        (
+            "best solution, best possible -2887535.9 (22.56 seconds)\n"
+            "Cbc0011I Exiting as integer gap of 287.71362 less than 1e-10 or 0.01%\n"
+            "Result - Optimal solution found\n",
+            2887248.2 + 287.71362,
+        ),
+        # a finished search after progress lines
+        (
+            "best solution, best possible -2671616.0 (0.2 seconds)\n"
+            "Cbc0001I Search completed - best objective -2887248.2\n"
+            "Result - Optimal solution found\n",
+            2887248.2,
+        ),
+        (
+            "Result - Stopped on time limit\nObjective value: -2887248.2\n"
+            "Lower bound:                    -2889009.838\n",
+            2889009.838,
+        ),
+    ],
+)
+def test_cbc_bound_read_from_its_log(tail: str, bound: float) -> None:
+    from landplan.solve import _cbc_bound
+
+    kind = SolveStatus.TIME_LIMIT if "time limit" in tail else SolveStatus.OPTIMAL
+    assert _cbc_bound(tail, 2887248.2, kind) == pytest.approx(bound)
+
+
+def test_highs_solves_again_with_another_thread_count() -> None:
+    """HiGHS sizes one thread pool per process; a second run asking for more still works."""
+    rng = np.random.default_rng(5)
+    model = build_model(random_instance(rng).priced)
+    first = solve(model, SolverOptions(name="highs", threads=1, gap=0.0))  # type: ignore[arg-type]
+    second = solve(model, SolverOptions(name="highs", threads=2, gap=0.0))  # type: ignore[arg-type]
+    assert first.status == second.status
+    if first.status == SolveStatus.OPTIMAL:
+        assert first.objective == pytest.approx(second.objective)
