@@ -131,3 +131,51 @@ def inputs(
         park_avg=park_average_cost(parcels, tables.parks),
         floor_rate=park_floor_rate(tables.parks),
     )
+
+
+def write_scenario(
+    folder: Path, n_parcels: int, n_projects: int, width: float, budget: float | None
+) -> Path:
+    """The same district as files (a GeoPackage, CSV tables, a scenario YAML), so a
+    benchmark reads layers as a run does. Parks have leading sectors and the
+    objective prices positioning and land, as v2 scenarios do. Returns the YAML."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    parcels = parcels_frame(n_parcels)
+    gpkg = folder / "parcels.gpkg"
+    gpkg.unlink(missing_ok=True)
+    layers = []
+    for kind in ("vacant", "collective", "factory"):
+        part = parcels[parcels["kind"] == kind].drop(columns=["kind", "area_ha", "layer"])
+        if kind != "factory":
+            part = part.drop(columns="floor_area_m2")
+        part.to_file(gpkg, layer=kind, engine="pyogrio")
+        layers.append({"path": "parcels.gpkg", "layer": kind, "kind": kind})
+    projects = projects_frame(n_projects, width)
+    projects.to_csv(folder / "projects.csv", index=False)
+    pd.DataFrame(
+        [{"sector": s, "allowed_zoning": ";".join(sorted(z))} for s, z in ZONING.items()]
+    ).to_csv(folder / "zoning.csv", index=False)
+    sectors = list(ZONING)
+    parks = parcels.groupby("park").agg(
+        total_dev_cost=("dev_cost", "sum"), developable_area_ha=("area_ha", "sum")
+    )
+    parks["leading_sectors"] = [
+        f"{sectors[k % len(sectors)]};{sectors[(k + 2) % len(sectors)]}" for k in range(len(parks))
+    ]
+    parks.reset_index().to_csv(folder / "parks.csv", index=False)
+    doc = {
+        "name": f"synthetic-{n_parcels}x{n_projects}",
+        "crs": "EPSG:4548",
+        "layers": layers,
+        "projects": "projects.csv",
+        "zoning": "zoning.csv",
+        "parks": "parks.csv",
+        "objective": {"positioning": 4000, "land": 1500},
+        "costshare": {"budget": budget},
+        "solver": {"gap": 0.001, "time_limit": 600, "threads": 2},
+    }
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path

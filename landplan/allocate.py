@@ -25,11 +25,16 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from landplan.domain import Priority, SolveStatus, Target
 from landplan.errors import InfeasibleError
 from landplan.model import Model, build_model, target_coefficients
+from landplan.pricing import PricingStats, solve_priced
 from landplan.scenario import SolverOptions
 from landplan.solve import Solution, solve
 from landplan.valuation import PricedPairs, describe, is_land_pair, tie_breaks
 
 log = logging.getLogger(__name__)
+
+# Models with fewer pair columns go to the solver whole: pricing would keep
+# most of them anyway (the demo's 3,394 pairs, 20 per project, are 2,400).
+PRICING_FROM = 20_000
 
 # Components smaller than this are solved together in one call: they are
 # independent anyway, and one solver call each would cost more than solving.
@@ -66,6 +71,7 @@ class Allocation:
     chosen: np.ndarray
     placed: pd.DataFrame
     hightech_first: int | None = None
+    pricing: PricingStats | None = None
 
 
 def allocate(
@@ -103,7 +109,9 @@ def allocate(
     if export_model is not None:
         model.write(export_model)
         log.info("model written to %s", export_model)
-    solution, n_parts = solve_split(model, options, x0)
+    solution, n_parts, pricing = solve_model(model, options, x0)
+    if pricing is not None:
+        log.info(pricing.describe())
     if solution.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(why_infeasible(priced, model, options))
     chosen = canonical(priced, model, solution.x)
@@ -133,6 +141,7 @@ def allocate(
         chosen=chosen,
         placed=describe(priced, chosen),
         hightech_first=most,
+        pricing=pricing,
     )
 
 
@@ -144,60 +153,72 @@ def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
     (same park, same area, same sector); the solvers break it differently.
     Such exchanges are made until, among them, the lower project id holds the
     lower parcel id, so that equal plans come out as equal tables. Each
-    exchange undoes an inversion of that order, so this ends.
+    exchange undoes an inversion of that order, so this ends. Candidates are
+    found with array operations (millions of pairs); only the few exact ties
+    are checked row by row.
     """
     pairs = priced.pairs
-    if pairs.empty:
-        return np.zeros(0, dtype=np.int64)
-    p = pairs["project"].to_numpy()
-    j = pairs["parcel"].to_numpy()
+    n = len(pairs)
+    chosen = np.flatnonzero(x[:n] > 0.5)
+    if not len(chosen):
+        return chosen.astype(np.int64)
+    p = pairs["project"].to_numpy().astype(np.int64)
+    j = pairs["parcel"].to_numpy().astype(np.int64)
     value = pairs["value"].to_numpy(dtype=float)
     land = pairs["land_ha"].to_numpy(dtype=float)
-    pair_of = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(p, j, strict=True))}
-    starts = np.flatnonzero(np.r_[True, np.diff(p) != 0])  # pairs are sorted by project
-    by_project = dict(zip(p[starts].tolist(), np.split(np.arange(len(p)), starts[1:]), strict=True))
+    n_parcels = len(priced.parcels)
+    key = p * n_parcels + j
+    by_key = np.argsort(key, kind="stable")
+    sorted_key = key[by_key]
     project_rank = _ranks(priced.projects["project_id"])
     parcel_rank = _ranks(priced.parcels["parcel_id"])
-    placed = set(np.flatnonzero(x[: len(p)] > 0.5).tolist())
-    holders: dict[int, set[int]] = {}
-    for k in placed:
-        holders.setdefault(int(j[k]), set()).add(k)
+    x = np.where(model.integer, np.round(x), x)
     activity = model.A @ x
     low, high = model.row_lower - 1e-7, model.row_upper + 1e-7
-
-    def exchange(a: int, b: int) -> bool:
-        nonlocal activity
-        inverted = (project_rank[p[a]] < project_rank[p[b]]) != (
-            parcel_rank[j[a]] < parcel_rank[j[b]]
+    while True:
+        slot = np.full(len(priced.projects), -1, dtype=np.int64)
+        slot[p[chosen]] = chosen
+        held = chosen[np.argsort(j[chosen], kind="stable")]
+        first = np.searchsorted(j[held], j, side="left")
+        count = np.searchsorted(j[held], j, side="right") - first
+        # ks: a placed project's pairs on parcels someone else holds
+        ks = np.flatnonzero((slot[p] >= 0) & (count > 0) & (slot[p] != np.arange(n)))
+        # one row per (k, holder of k's parcel): factories have several holders
+        c = count[ks]
+        k = np.repeat(ks, c)
+        offset = np.arange(len(k)) - np.repeat(np.cumsum(c) - c, c)
+        b = held[first[k] + offset]
+        a = slot[p[k]]
+        want = np.searchsorted(sorted_key, p[b] * n_parcels + j[a])
+        want = np.minimum(want, n - 1)
+        exists = sorted_key[want] == p[b] * n_parcels + j[a]
+        new_b = by_key[want]
+        ok = (
+            exists
+            & (p[a] != p[b])
+            & (j[a] != j[b])
+            & ((project_rank[p[a]] < project_rank[p[b]]) != (parcel_rank[j[a]] < parcel_rank[j[b]]))
+            & (
+                np.abs(value[k] + value[new_b] - value[a] - value[b])
+                <= 1e-9 * (np.abs(value[a] + value[b]) + 1.0)
+            )
+            & (np.abs(land[k] + land[new_b] - land[a] - land[b]) <= 1e-9)
         )
-        new_a = pair_of.get((int(p[a]), int(j[b])))
-        new_b = pair_of.get((int(p[b]), int(j[a])))
-        if not inverted or new_a is None or new_b is None:
-            return False
-        same_value = abs(value[new_a] + value[new_b] - value[a] - value[b]) <= 1e-9 * (
-            abs(value[a] + value[b]) + 1.0
-        )
-        same_land = abs(land[new_a] + land[new_b] - land[a] - land[b]) <= 1e-9
-        moved = activity + model.A @ _indicator(len(x), (new_a, new_b), (a, b))
-        if not (same_value and same_land) or (moved < low).any() or (moved > high).any():
-            return False
-        activity = moved
-        for old, new in ((a, new_a), (b, new_b)):
-            placed.remove(old)
-            holders[int(j[old])].remove(old)
-            placed.add(new)
-            holders.setdefault(int(j[new]), set()).add(new)
-        return True
-
-    changed = True
-    while changed:
+        placed = set(chosen.tolist())
         changed = False
-        for a in sorted(placed):
-            if a not in placed:
+        for ka, kb, kk, knb in zip(a[ok], b[ok], k[ok], new_b[ok], strict=True):
+            if not {ka, kb} <= placed:
                 continue
-            others = (b for k in by_project[p[a]] for b in holders.get(int(j[k]), ()))
-            changed |= any(exchange(a, b) for b in list(others) if p[b] != p[a] and j[b] != j[a])
-    return np.array(sorted(placed), dtype=np.int64)
+            moved = activity + _column_sum(model.A, (kk, knb)) - _column_sum(model.A, (ka, kb))
+            if (moved < low).any() or (moved > high).any():
+                continue
+            activity = moved
+            placed -= {ka, kb}
+            placed |= {kk, knb}
+            changed = True
+        chosen = np.array(sorted(placed), dtype=np.int64)
+        if not changed:
+            return chosen
 
 
 def _ranks(ids: pd.Series) -> np.ndarray:
@@ -206,11 +227,13 @@ def _ranks(ids: pd.Series) -> np.ndarray:
     return order
 
 
-def _indicator(n: int, plus: tuple[int, ...], minus: tuple[int, ...]) -> np.ndarray:
-    v = np.zeros(n)
-    v[list(plus)] += 1.0
-    v[list(minus)] -= 1.0
-    return v
+def _column_sum(A: sp.csc_matrix, cols: tuple[int, ...]) -> np.ndarray:
+    """The sum of columns ``cols`` of ``A``, dense."""
+    total = np.zeros(A.shape[0])
+    for col in cols:
+        span = slice(A.indptr[col], A.indptr[col + 1])
+        np.add.at(total, A.indices[span], A.data[span])
+    return total
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -227,7 +250,7 @@ def _hightech_first(
     counts = np.where(model.pair >= 0, hightech[np.maximum(model.project, 0)], False)
     counts = counts & (model.pair >= 0)
     # a count: at gap 0 the first solve's H is the true maximum
-    first, _ = solve_split(
+    first, _, _ = solve_model(
         model.with_objective(counts.astype(float)), replace(options, gap=0.0), start
     )
     if first.status == SolveStatus.INFEASIBLE:
@@ -270,7 +293,7 @@ def why_infeasible(priced: PricedPairs, model: Model, options: SolverOptions) ->
     if not targets:
         return generic
     free = model.without_rows("target[")
-    if solve_split(free, options)[0].status == SolveStatus.INFEASIBLE:
+    if solve_model(free, options)[0].status == SolveStatus.INFEASIBLE:
         return generic
     missed: list[str] = []
     reach: list[str] = []
@@ -312,7 +335,7 @@ def _best_level(
     for _ in range(12):
         c = np.zeros(model.n_cols)
         c[:n_pairs] = target_coefficients(priced, target, ratio)
-        found, _ = solve_split(model.with_objective(c), replace(options, gap=0.0))
+        found, _, _ = solve_model(model.with_objective(c), replace(options, gap=0.0))
         x = found.x[:n_pairs]
         n, d = float(numerator @ x), float(denominator @ x)
         if d <= 0:
@@ -321,6 +344,22 @@ def _best_level(
             return ratio  # F(λ) = 0: λ is the best ratio
         ratio = n / d
     return ratio
+
+
+def solve_model(
+    model: Model, options: SolverOptions, start: np.ndarray | None = None
+) -> tuple[Solution, int, PricingStats | None]:
+    """Solve by pricing (``solver.pricing``, the default, from ``PRICING_FROM`` pairs)
+    or the whole model in independent parts.
+
+    Returns the solution, the number of independent parts (1 under pricing) and
+    what pricing did.
+    """
+    if options.pricing and model.n_pairs > PRICING_FROM:
+        solution, stats = solve_priced(model, options, start)
+        return solution, 1, stats
+    solution, parts = solve_split(model, options, start)
+    return solution, parts, None
 
 
 def solve_split(

@@ -142,23 +142,30 @@ class Model:
             f"{self.A.nnz:,} nonzeros"
         )
 
-    def subset(self, cols: np.ndarray) -> Model:
-        """The model restricted to ``cols`` and the rows that touch them."""
+    def columns(self, cols: np.ndarray) -> Model:
+        """The model with only ``cols``, every row kept (some may have no columns)."""
         cols = np.asarray(cols)
-        sub = self.A[:, cols]
-        rows = np.flatnonzero(np.bincount(sub.indices, minlength=self.n_rows) > 0)
-        return Model(
+        return replace(
+            self,
             c=self.c[cols],
-            A=sp.csc_matrix(sub[rows]),
-            row_lower=self.row_lower[rows],
-            row_upper=self.row_upper[rows],
-            row_names=self.row_names[rows],
+            A=sp.csc_matrix(self.A[:, cols]),
             upper=self.upper[cols],
             integer=self.integer[cols],
             pair=self.pair[cols],
             project=self.project[cols],
-            pair_names=self.pair_names,
             aux_names=self.aux_names[_aux_positions(self, cols)],
+        )
+
+    def subset(self, cols: np.ndarray) -> Model:
+        """The model restricted to ``cols`` and the rows that touch them."""
+        sub = self.columns(cols)
+        rows = np.flatnonzero(np.bincount(sub.A.indices, minlength=self.n_rows) > 0)
+        return replace(
+            sub,
+            A=sp.csc_matrix(sub.A[rows]),
+            row_lower=self.row_lower[rows],
+            row_upper=self.row_upper[rows],
+            row_names=self.row_names[rows],
         )
 
     def components(self) -> list[np.ndarray]:
@@ -306,12 +313,25 @@ class _Rows:
         names: list[str],
     ) -> None:
         """Rows ``names`` with entries (row within this block, column, value)."""
-        self.rows.append(row + len(self.names))
-        self.cols.append(col)
-        self.values.append(value)
+        # int32 indices: at millions of pairs the triplets dominate the build's memory
+        self.rows.append((row + len(self.names)).astype(np.int32))
+        self.cols.append(col.astype(np.int32))
+        self.values.append(value.astype(float))
         self.lower.append(lower)
         self.upper.append(upper)
         self.names += names
+
+    def matrix(self, n_cols: int) -> sp.csc_matrix:
+        """The rows as one CSC matrix; the triplets are released as they are joined."""
+        values = np.concatenate(self.values)
+        self.values.clear()
+        rows = np.concatenate(self.rows)
+        self.rows.clear()
+        cols = np.concatenate(self.cols)
+        self.cols.clear()
+        coo = sp.coo_matrix((values, (rows, cols)), shape=(len(self.names), n_cols))
+        del values, rows, cols
+        return coo.tocsc()
 
 
 def build_model(priced: PricedPairs) -> Model:
@@ -414,10 +434,7 @@ def build_model(priced: PricedPairs) -> Model:
         )
 
     n_all = n + len(fund_parks)
-    A = sp.csc_matrix(
-        (np.concatenate(out.values), (np.concatenate(out.rows), np.concatenate(out.cols))),
-        shape=(len(out.names), n_all),
-    )
+    A = out.matrix(n_all)
     none = np.full(len(fund_parks), -1, dtype=np.int64)
     return Model(
         c=np.concatenate(

@@ -243,6 +243,15 @@ def summary(result: RunResult) -> dict[str, Any]:
         "solve_s": round(alloc.runtime_s, 3),
         "model": alloc.model_size,
         "components": alloc.components,
+        "pricing": None
+        if alloc.pricing is None
+        else {
+            "pairs": alloc.pricing.pairs,
+            "kept": alloc.pricing.kept,
+            "rounds": alloc.pricing.rounds,
+            "closing_added": alloc.pricing.closing_added,
+            "full_lp_bound": round(alloc.pricing.lp_bound, 4),
+        },
         "projects": count(pd.Series(True, index=projects.index)),
         "hightech": count(projects["hightech"]),
         "major": count(projects["major"]),

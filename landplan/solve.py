@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -105,9 +106,56 @@ def complete_start(model: Model, start: np.ndarray) -> np.ndarray | None:
     return x if upper_ok and lower_ok else None
 
 
-def _solve_highs(
-    model: Model, options: SolverOptions, relax: bool, start: np.ndarray | None
-) -> Solution:
+class Progress:
+    """The incumbent, bound and gap while a MIP runs, logged every few seconds.
+
+    One log line per report (stderr; ``-q`` hides them), so that a long solve
+    shows it is alive and how close it is, in a terminal or a CI log alike.
+    """
+
+    EVERY_S = 5.0
+
+    def __init__(self, solver: str) -> None:
+        self.solver = solver
+        self.clock = time.perf_counter()
+        self.last = self.clock
+
+    def report(self, plan: float, bound: float) -> None:
+        now = time.perf_counter()
+        if now - self.last < self.EVERY_S:
+            return
+        self.last = now
+        if not np.isfinite(plan):
+            log.info(
+                "%s %.0f s: no plan yet, bound %s", self.solver, now - self.clock, f"{bound:,.0f}"
+            )
+            return
+        gap = abs(bound - plan) / max(abs(bound), 1e-9)
+        log.info(
+            "%s %.0f s: plan %s, bound %s, gap %.3f%%",
+            self.solver,
+            now - self.clock,
+            f"{plan:,.0f}",
+            f"{bound:,.0f}",
+            100 * gap,
+        )
+
+    def highs(self, event: Any) -> None:
+        out = event.data_out
+        self.report(float(out.mip_primal_bound), float(out.mip_dual_bound))
+
+    def cbc(self, line: str) -> None:
+        """A CBC log line; its progress lines carry both numbers (negated: CBC minimises)."""
+        found = _CBC_PROGRESS.search(line)
+        if found:
+            self.report(-float(found[1]), -float(found[2]))
+
+
+_CBC_PROGRESS = re.compile(r"(-?[\d.eE+]+) best solution, best possible (-?[\d.eE+]+)")
+
+
+def _highs(options: SolverOptions) -> highspy.Highs:
+    """A quiet HiGHS instance with the scenario's limits."""
     # HiGHS keeps one thread pool per process, sized by the first run; another
     # thread count later would make ``run`` fail, so start each solve afresh
     highspy.Highs.resetGlobalScheduler(True)
@@ -116,6 +164,11 @@ def _solve_highs(
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.gap))
     h.setOptionValue("threads", int(options.threads))
+    return h
+
+
+def _highs_lp(model: Model) -> highspy.HighsLp:
+    """The model as HiGHS's column-wise LP, maximising."""
     lp = highspy.HighsLp()
     lp.num_col_ = model.n_cols
     lp.num_row_ = model.n_rows
@@ -133,9 +186,65 @@ def _solve_highs(
     lp.a_matrix_.value_ = csc.data.astype(float)
     lp.a_matrix_.num_col_ = model.n_cols
     lp.a_matrix_.num_row_ = model.n_rows
+    return lp
+
+
+class LpSession:
+    """The LP relaxation of some of a model's columns, kept warm as columns are added.
+
+    Every row of the model is in the LP from the start (rows without columns
+    are harmless), so the row duals price every column of the model.
+    """
+
+    def __init__(self, model: Model, cols: np.ndarray, options: SolverOptions) -> None:
+        self.model = model
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.h = _highs(options)
+        self.h.passModel(_highs_lp(model.columns(self.cols)))
+
+    def add(self, cols: np.ndarray) -> None:
+        """Add ``cols`` (model column numbers not yet in the LP)."""
+        part = self.model.A[:, cols]
+        inf = highspy.kHighsInf
+        upper = self.model.upper[cols]
+        self.h.addCols(
+            len(cols),
+            self.model.c[cols].astype(float),
+            np.zeros(len(cols)),
+            np.where(np.isinf(upper), inf, upper),
+            int(part.nnz),
+            part.indptr[:-1].astype(np.int32),
+            part.indices.astype(np.int32),
+            part.data.astype(float),
+        )
+        self.cols = np.concatenate([self.cols, cols])
+
+    def run(self) -> tuple[SolveStatus, np.ndarray, np.ndarray]:
+        """Solve; the status, the LP's x over ``cols`` and the row duals (maximising)."""
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kModelEmpty:
+            return SolveStatus.OPTIMAL, np.zeros(len(self.cols)), np.zeros(self.model.n_rows)
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return SolveStatus.INFEASIBLE, np.zeros(len(self.cols)), np.zeros(self.model.n_rows)
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"HiGHS stopped on the LP: {self.h.modelStatusToString(status)}")
+        solution = self.h.getSolution()
+        x = np.asarray(solution.col_value, dtype=float)
+        y = np.asarray(solution.row_dual, dtype=float)
+        return SolveStatus.OPTIMAL, x, y
+
+
+def _solve_highs(
+    model: Model, options: SolverOptions, relax: bool, start: np.ndarray | None
+) -> Solution:
+    h = _highs(options)
+    lp = _highs_lp(model)
     if not relax:
-        kinds = highspy.HighsVarType
-        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in model.integer.astype(np.int8).tolist()]
+        progress = Progress("HiGHS")
+        h.cbMipInterrupt.subscribe(progress.highs)
     clock = time.perf_counter()
     h.passModel(lp)
     if start is not None:
@@ -214,20 +323,18 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
             str(sol),
         ]
         clock = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode < 0 and warm:
+        code, stdout = _run_cbc(command)
+        if code < 0 and warm:
             # CBC 2.10's repeatable parallel search can crash on a MIP start
             # (signal 11 on the demo under costshare.method=floor); without it, it does not
             log.warning(
-                "CBC crashed (signal %d) on the start plan; solving again without it",
-                -done.returncode,
+                "CBC crashed (signal %d) on the start plan; solving again without it", -code
             )
-            command = [c for c in command if c not in warm]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            code, stdout = _run_cbc([c for c in command if c not in warm])
         runtime = time.perf_counter() - clock
         if not sol.exists():
-            tail = " ".join(done.stdout.split()[-30:])
-            raise SolverError(f"CBC failed (exit {done.returncode}): {tail}")
+            tail = " ".join(stdout.split()[-30:])
+            raise SolverError(f"CBC failed (exit {code}): {tail}")
         lines = sol.read_text().splitlines()
     head = lines[0].lower() if lines else ""
     if "infeasible" in head:
@@ -247,8 +354,21 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
         kind = SolveStatus.TIME_LIMIT
     else:
         raise SolverError(f"CBC returned: {lines[0] if lines else 'nothing'}")
-    bound = _cbc_bound(done.stdout, objective, kind)
+    bound = _cbc_bound(stdout, objective, kind)
     return Solution(kind, x, objective, bound, runtime)
+
+
+def _run_cbc(command: list[str]) -> tuple[int, str]:
+    """Run CBC, passing its progress lines on as they come; exit code and log."""
+    progress = Progress("CBC")
+    lines = []
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as cbc:
+        for line in cbc.stdout or ():
+            lines.append(line)
+            progress.cbc(line)
+    return cbc.returncode, "".join(lines)
 
 
 def _cbc_bound(stdout: str, objective: float, kind: str) -> float:

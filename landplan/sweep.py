@@ -8,6 +8,7 @@ others are kept. Writes ``sweep.csv`` and ``sweep.html`` (plots), atomically.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import json
@@ -27,7 +28,7 @@ from landplan.eligibility import Eligibility, eligible_pairs
 from landplan.errors import InputError, LandplanError, Problem
 from landplan.inputs import Inputs, cross_check, load_inputs
 from landplan.output import write_folder
-from landplan.results import summary
+from landplan.results import allocation_table, summary
 from landplan.run import compute
 from landplan.scenario import Scenario, load_scenario, parse_value
 
@@ -116,6 +117,7 @@ def run_point(
         placed = result.allocation.placed
         _CACHE[pkey] = set(zip(placed["project_id"], placed["parcel_id"], strict=True))
         facts = summary(result)
+        row["_plan"] = allocation_table(result).to_csv(index=False)
     except LandplanError as exc:
         row.update(status="failed", reason=" ".join(str(exc).split())[:500])
         row["runtime_s"] = round(time.perf_counter() - start, 3)
@@ -169,22 +171,30 @@ def sweep(
         if scheduler
         else _run_pool(workers, str(base.file), points, fixed)
     )
+    plans = [row.pop("_plan", None) for row in rows]
     table = pd.DataFrame(rows)
+    table.insert(0, "point", range(len(table)))
     for column in ("reason", *HEADLINES):  # present even when every point failed
         if column not in table:
             table[column] = "" if column == "reason" else float("nan")
     wall = time.perf_counter() - start
     log.info("sweep done in %.1f s (%d failed)", wall, int((table["status"] == "failed").sum()))
-    write_folder(
-        out_dir,
-        {
-            "sweep.csv": lambda p: table.to_csv(p, index=False),
-            "sweep.html": lambda p: p.write_text(
-                sweep_html(table, list(sets), name=base.name, wall_s=wall), encoding="utf-8"
-            ),
-        },
-    )
+    writers: dict[str, Callable[[Path], object]] = {
+        "sweep.csv": lambda p: table.to_csv(p, index=False),
+        "sweep.html": lambda p: p.write_text(
+            sweep_html(table, list(sets), name=base.name, wall_s=wall), encoding="utf-8"
+        ),
+    }
+    for k, plan in enumerate(plans):
+        if plan is not None:  # a failed point has none
+            writers[f"points/{k}/allocation.csv"] = functools.partial(_write_text, plan)
+    write_folder(out_dir, writers)
     return table
+
+
+def _write_text(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _failed(point: dict[str, Any], reason: str) -> dict[str, Any]:

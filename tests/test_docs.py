@@ -31,6 +31,8 @@ def _documented_defaults() -> dict[str, str]:
 def _shown(value: object) -> str:
     if value is None:
         return "none"
+    if isinstance(value, bool):  # as YAML writes it
+        return "true" if value else "false"
     if isinstance(value, str):
         return f"`{value}`" if value else '""'
     return f"{value}"

@@ -119,3 +119,19 @@ def test_highs_solves_again_with_another_thread_count() -> None:
     assert first.status == second.status
     if first.status == SolveStatus.OPTIMAL:
         assert first.objective == pytest.approx(second.objective)
+
+
+def test_progress_lines_from_a_cbc_log(caplog: pytest.LogCaptureFixture) -> None:
+    from landplan.solve import Progress
+
+    progress = Progress("CBC")
+    progress.EVERY_S = 0.0
+    with caplog.at_level("INFO", logger="landplan.solve"):
+        progress.cbc(
+            "Cbc0010I After 300 nodes, 12 on tree, -990 best solution, "
+            "best possible -1000 (2.1 seconds)"
+        )
+        progress.cbc("Cbc0038I Full problem 452 rows 3394 columns")  # not a progress line
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1
+    assert "plan 990, bound 1,000, gap 1.000%" in lines[0]

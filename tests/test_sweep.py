@@ -40,6 +40,12 @@ def test_a_failing_point_does_not_sink_the_sweep(make_scenario: Builder, tmp_pat
     assert by_budget.loc[1000, "placed"] == 2
     written = pd.read_csv(tmp_path / "sw" / "sweep.csv")
     assert len(written) == 2
+    # each point's plan, for the points that have one, numbered as in sweep.csv
+    ok = int(written.loc[written["status"] == "optimal", "point"].iloc[0])
+    failed = int(written.loc[written["status"] == "failed", "point"].iloc[0])
+    plan = pd.read_csv(tmp_path / "sw" / "points" / str(ok) / "allocation.csv")
+    assert sorted(plan.loc[plan["status"] == "placed", "project_id"]) == ["P1", "P2"]
+    assert not (tmp_path / "sw" / "points" / str(failed)).exists()
     page = (tmp_path / "sw" / "sweep.html").read_text(encoding="utf-8")
     assert "1 of 2 points failed" in page and "data:image/png;base64," in page
 
