@@ -21,9 +21,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import scipy.sparse as sp
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -53,7 +50,7 @@ def scenario_file(case: str) -> Path:
 
 
 def one(case: str, solver: str, pricing: bool, time_limit: float) -> dict[str, object]:
-    from landplan.allocate import allocate
+    from landplan.allocate import allocate, with_priority_row
     from landplan.costshare import share_costs
     from landplan.eligibility import eligible_pairs
     from landplan.inputs import load_inputs
@@ -96,10 +93,7 @@ def one(case: str, solver: str, pricing: bool, time_limit: float) -> dict[str, o
     model = build_model(priced)
     if allocation is not None and allocation.hightech_first is not None:
         # priority: hightech_first: the second stage's model, with its row
-        hightech = priced.projects["hightech"].to_numpy(dtype=bool)[model.project]
-        counts = (hightech & (model.pair >= 0)).astype(float)[None, :]
-        most = float(allocation.hightech_first)
-        model = model.with_rows(["priority"], sp.csr_matrix(counts), [most], [np.inf])
+        model = with_priority_row(priced, model, allocation.hightech_first)
     _, certificate = solve_priced(
         model, replace(scenario.solver, name="highs", gap=1.0), first=1, add=50
     )

@@ -27,7 +27,7 @@ from landplan.errors import InfeasibleError
 from landplan.model import Model, build_model, target_coefficients
 from landplan.pricing import PricingStats, solve_priced
 from landplan.scenario import SolverOptions
-from landplan.solve import Solution, solve
+from landplan.solve import Solution, relative_gap, solve
 from landplan.valuation import PricedPairs, describe, is_land_pair, tie_breaks
 
 log = logging.getLogger(__name__)
@@ -126,14 +126,14 @@ def allocate(
         len(priced.projects),
         f"{objective:,.0f}",
         f"{bound:,.0f}",
-        100 * _gap(objective, bound),
+        100 * relative_gap(objective, bound),
         solution.runtime_s,
     )
     return Allocation(
         status=solution.status,
         objective=objective,
         bound=bound,
-        gap=_gap(objective, bound),
+        gap=relative_gap(objective, bound),
         solver=options.name,
         runtime_s=solution.runtime_s,
         model_size=model.describe(),
@@ -236,22 +236,15 @@ def _column_sum(A: sp.csc_matrix, cols: tuple[int, ...]) -> np.ndarray:
     return total
 
 
-def _gap(objective: float, bound: float) -> float:
-    return abs(bound - objective) / max(abs(bound), 1e-9)
-
-
 def _hightech_first(
     priced: PricedPairs, model: Model, options: SolverOptions, start: np.ndarray | None
 ) -> tuple[Model, np.ndarray, int]:
     """The most high-tech projects any plan places (H), and the model with the row
     ``priority[hightech]``: Σ x over high-tech pairs ≥ H. Returns the first solve's
     plan as a start for the second (it satisfies the new row)."""
-    hightech = priced.projects["hightech"].to_numpy(dtype=bool)
-    counts = np.where(model.pair >= 0, hightech[np.maximum(model.project, 0)], False)
-    counts = counts & (model.pair >= 0)
     # a count: at gap 0 the first solve's H is the true maximum
     first, _, _ = solve_model(
-        model.with_objective(counts.astype(float)), replace(options, gap=0.0), start
+        model.with_objective(_hightech_columns(priced, model)), replace(options, gap=0.0), start
     )
     if first.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(why_infeasible(priced, model, options))
@@ -261,11 +254,20 @@ def _hightech_first(
         most,
         "" if first.status == SolveStatus.OPTIMAL else " (found in the time limit; not proven)",
     )
-    row = sp.csr_matrix(counts.astype(float)[None, :])
-    ranked = model.with_rows(
-        ["priority[hightech]"], row, np.array([float(most)]), np.array([np.inf])
-    )
-    return ranked, first.x, most
+    return with_priority_row(priced, model, most), first.x, most
+
+
+def with_priority_row(priced: PricedPairs, model: Model, most: int) -> Model:
+    """``model`` with ``priority[hightech]``: Σ x over high-tech pairs ≥ ``most``."""
+    row = sp.csr_matrix(_hightech_columns(priced, model)[None, :])
+    return model.with_rows(["priority[hightech]"], row, np.array([float(most)]), np.array([np.inf]))
+
+
+def _hightech_columns(priced: PricedPairs, model: Model) -> np.ndarray:
+    """1.0 for the columns of high-tech projects' pairs, 0.0 for the rest."""
+    hightech = priced.projects["hightech"].to_numpy(dtype=bool)
+    result: np.ndarray = ((model.pair >= 0) & hightech[np.maximum(model.project, 0)]).astype(float)
+    return result
 
 
 _TARGET_UNITS = {

@@ -90,9 +90,8 @@ def best_per_project(model: Model, score: np.ndarray, cols: np.ndarray, k: int) 
 def lagrangian_bound(model: Model, y: np.ndarray) -> tuple[float, np.ndarray]:
     """L(y) (module docstring) and the reduced costs c − Aᵀy of every column."""
     # any y with the right signs gives a bound: drop solver noise on open sides
-    y = np.where((y > 0) & np.isfinite(model.row_upper), y, 0.0) + np.where(
-        (y < 0) & np.isfinite(model.row_lower), y, 0.0
-    )
+    signed = ((y > 0) & np.isfinite(model.row_upper)) | ((y < 0) & np.isfinite(model.row_lower))
+    y = np.where(signed, y, 0.0)
     reduced = model.c - model.A.T @ y
     side = np.where(y > 0, model.row_upper, model.row_lower)
     active = y != 0
@@ -123,14 +122,14 @@ def solve_priced(
         initial.append(np.flatnonzero(start > 0.5))
     cols = np.unique(np.concatenate(initial))
     lp = LpSession(model, cols, options)
-    status, _, y = lp.run()
+    status, y = lp.run()
     if status == SolveStatus.INFEASIBLE:
         must = np.flatnonzero(model.row_lower > 0)
         rows_cols = np.unique(model.A.tocsr()[must].indices)
         extra = np.setdiff1d(rows_cols, lp.cols)
         if len(extra):
             lp.add(extra)
-            status, _, y = lp.run()
+            status, y = lp.run()
         if status == SolveStatus.INFEASIBLE:
             log.info("pricing: the restricted LP has no solution; solving the full model")
             return solve(model, options, start=start), None
@@ -146,7 +145,7 @@ def solve_priced(
         new = best_per_project(model, reduced, candidates, add)
         lp.add(new)
         in_lp[new] = True
-        status, _, y = lp.run()
+        status, y = lp.run()
         rounds += 1
     lp_s = time.perf_counter() - clock
     log.info(

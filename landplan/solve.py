@@ -55,7 +55,12 @@ class Solution:
     def gap(self) -> float:
         if self.status == SolveStatus.INFEASIBLE:
             return float("nan")
-        return abs(self.bound - self.objective) / max(abs(self.bound), 1e-9)
+        return relative_gap(self.objective, self.bound)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """|bound − objective| ÷ |bound|, the gap every report states."""
+    return abs(bound - objective) / max(abs(bound), 1e-9)
 
 
 def solve(
@@ -219,20 +224,18 @@ class LpSession:
         )
         self.cols = np.concatenate([self.cols, cols])
 
-    def run(self) -> tuple[SolveStatus, np.ndarray, np.ndarray]:
-        """Solve; the status, the LP's x over ``cols`` and the row duals (maximising)."""
+    def run(self) -> tuple[SolveStatus, np.ndarray]:
+        """Solve; the status and the row duals (maximising; zero when infeasible)."""
         self.h.run()
         status = self.h.getModelStatus()
+        no_duals = np.zeros(self.model.n_rows)
         if status == highspy.HighsModelStatus.kModelEmpty:
-            return SolveStatus.OPTIMAL, np.zeros(len(self.cols)), np.zeros(self.model.n_rows)
+            return SolveStatus.OPTIMAL, no_duals
         if status == highspy.HighsModelStatus.kInfeasible:
-            return SolveStatus.INFEASIBLE, np.zeros(len(self.cols)), np.zeros(self.model.n_rows)
+            return SolveStatus.INFEASIBLE, no_duals
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"HiGHS stopped on the LP: {self.h.modelStatusToString(status)}")
-        solution = self.h.getSolution()
-        x = np.asarray(solution.col_value, dtype=float)
-        y = np.asarray(solution.row_dual, dtype=float)
-        return SolveStatus.OPTIMAL, x, y
+        return SolveStatus.OPTIMAL, np.asarray(self.h.getSolution().row_dual, dtype=float)
 
 
 def _solve_highs(

@@ -11,6 +11,8 @@ from shapely.geometry import Point
 
 from tests.conftest import X0, Y0, Builder, land_row, plot, project_row
 
+# Objective weights: a pair is worth its output less the subsidy it draws
+OUTPUT_LESS_SUBSIDY = {"output": 1, "tax": 0, "jobs": 0, "hightech": 0, "major": 0, "subsidy": 1}
 # With ``location=True``: park average costs (万元/ha) and the station layer's entry
 PARK_AVG = {"A": 1000.0, "B": 2000.0}
 NEAR_ENTRY = {
@@ -81,14 +83,7 @@ def random_scenario(
         promised = land[int(rng.integers(len(land)))]["parcel_id"]
         projects[int(rng.integers(len(projects)))]["locked_parcel"] = promised
     budget = float(rng.choice([500, 2000])) if rng.random() < 0.5 else None
-    objective: dict[str, Any] = {
-        "output": 1,
-        "tax": 0,
-        "jobs": 0,
-        "hightech": 0,
-        "major": 0,
-        "subsidy": 1,
-    }
+    objective: dict[str, Any] = dict(OUTPUT_LESS_SUBSIDY)
     extra: dict[str, Any] = {
         "costshare": {"budget": budget},
         "entry_standards": {"investment_per_ha": 500},

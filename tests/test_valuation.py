@@ -19,18 +19,9 @@ from landplan.inputs import load_inputs
 from landplan.scenario import load_scenario
 from landplan.valuation import TERMS, describe, price_pairs
 from tests.conftest import X0, Y0, Builder, land_row, project_row
+from tests.scenarios import OUTPUT_LESS_SUBSIDY
 
-WEIGHTS = {
-    "output": 1,
-    "tax": 0,
-    "jobs": 0,
-    "hightech": 0,
-    "major": 0,
-    "subsidy": 1,
-    "positioning": 400,
-    "preferred_park": 300,
-    "land": 50,
-}
+WEIGHTS = OUTPUT_LESS_SUBSIDY | {"positioning": 400, "preferred_park": 300, "land": 50}
 NEAR = 200 * (1 - 250 / 900)  # weight × (1 − d / within_m) for L1; L2 is beyond 900 m
 TIE = 1e-3  # a value carries its tie-break, at most TIE_BREAK × (area + 1)
 
