@@ -16,7 +16,8 @@ install: $(BIN)/landplan
 
 demo: install
 	$(BIN)/landplan validate scenarios/daxing-demo.yaml
-	$(BIN)/landplan run scenarios/daxing-demo.yaml --out out/daxing-demo
+	$(BIN)/landplan run scenarios/daxing-demo.yaml --out out/daxing-demo --importance
+	$(BIN)/landplan alternatives scenarios/daxing-demo.yaml --count 4 --within 0.01 --min-diff 20 --out out/daxing-demo-alternatives -q
 
 lint: install
 	$(BIN)/ruff check landplan tests bench gis

@@ -25,9 +25,9 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from landplan.domain import Priority, SolveStatus, Target
 from landplan.errors import InfeasibleError
 from landplan.model import Model, build_model, target_coefficients
-from landplan.pricing import PricingStats, solve_priced
+from landplan.pricing import PricingStats, settled, solve_priced
 from landplan.scenario import SolverOptions
-from landplan.solve import Solution, relative_gap, solve
+from landplan.solve import Solution, complete_start, relative_gap, solve
 from landplan.valuation import PricedPairs, describe, is_land_pair, tie_breaks
 
 log = logging.getLogger(__name__)
@@ -74,23 +74,48 @@ class Allocation:
     pricing: PricingStats | None = None
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """What an alternative plan must satisfy (``landplan alternatives``).
+
+    Attributes
+    ----------
+    floor
+        The least true objective it may have.
+    earlier
+        The pair rows of each earlier plan; of each, at least ``min_diff``
+        placements must be left out (a no-good cut per earlier plan).
+    hightech
+        Under ``hightech_first``, the optimum's number of high-tech projects
+        placed, which every alternative keeps (row ``priority[hightech]``).
+    """
+
+    floor: float
+    earlier: tuple[np.ndarray, ...]
+    min_diff: int
+    hightech: int | None
+
+
 def allocate(
     priced: PricedPairs,
     options: SolverOptions,
     *,
     start: set[tuple[str, str]] | None = None,
     export_model: Path | None = None,
+    distinct: Distinct | None = None,
 ) -> Allocation:
     """The best plan for the priced pairs (docs/model.md).
 
     ``start`` is a plan to start the solver from, as ``(project_id, parcel_id)``
     pairs (e.g. the previous sweep point's); pairs no longer eligible are dropped.
+    With ``distinct``, the best plan that also satisfies it (an alternative).
 
     Raises
     ------
     InfeasibleError
         Before solving, when must-place projects, locked parcels or the budget
-        obviously cannot be satisfied; after solving, when the solver proves it.
+        obviously cannot be satisfied; after solving, when the solver proves it
+        (with ``distinct``: when no further alternative exists).
     """
     precheck(priced)
     model = build_model(priced)
@@ -103,7 +128,9 @@ def allocate(
             (key in start for key in keys), dtype=float, count=len(priced.pairs)
         )
     most = None
-    if priced.objective.priority == Priority.HIGHTECH_FIRST:
+    if distinct is not None:
+        model, most = _distinct_rows(priced, model, distinct), distinct.hightech
+    elif priced.objective.priority == Priority.HIGHTECH_FIRST:
         model, x0, most = _hightech_first(priced, model, options, x0)
     log.info("model: %s", model.describe())
     if export_model is not None:
@@ -113,6 +140,11 @@ def allocate(
     if pricing is not None:
         log.info(pricing.describe())
     if solution.status == SolveStatus.INFEASIBLE:
+        if distinct is not None:
+            raise InfeasibleError(
+                f"no further plan worth at least {distinct.floor:,.0f} differs from each of "
+                f"the {len(distinct.earlier)} earlier plans in {distinct.min_diff} placements"
+            )
         raise InfeasibleError(why_infeasible(priced, model, options))
     chosen = canonical(priced, model, solution.x)
     # report true values: the tie-break added back, the bound widened by its most
@@ -236,15 +268,45 @@ def _column_sum(A: sp.csc_matrix, cols: tuple[int, ...]) -> np.ndarray:
     return total
 
 
+def _distinct_rows(priced: PricedPairs, model: Model, distinct: Distinct) -> Model:
+    """``model`` with the rows of ``distinct``: ``floor`` (true objective ≥ floor),
+    ``differ[k]`` (Σ x over plan k's pairs ≤ its size − min_diff) and, if set,
+    ``priority[hightech]``."""
+    small = [k + 1 for k, plan in enumerate(distinct.earlier) if len(plan) < distinct.min_diff]
+    if small:
+        raise InfeasibleError(
+            f"no further plan: plan {small[0]} places fewer than {distinct.min_diff} projects, "
+            "so no plan can leave out that many of its placements"
+        )
+    if distinct.hightech is not None:
+        model = with_priority_row(priced, model, distinct.hightech)
+    true_value = model.c.copy()
+    true_value[: len(priced.pairs)] += tie_breaks(priced)[0]
+    names = ["floor"]
+    rows = [sp.csr_matrix(true_value[None, :])]
+    lower, upper = [distinct.floor], [np.inf]
+    for k, plan in enumerate(distinct.earlier):
+        names.append(f"differ[{k + 1}]")
+        ones = np.ones(len(plan))
+        rows.append(sp.csr_matrix((ones, (np.zeros(len(plan)), plan)), shape=(1, model.n_cols)))
+        lower.append(-np.inf)
+        upper.append(float(len(plan) - distinct.min_diff))
+    return model.with_rows(names, sp.vstack(rows), np.array(lower), np.array(upper))
+
+
 def _hightech_first(
     priced: PricedPairs, model: Model, options: SolverOptions, start: np.ndarray | None
 ) -> tuple[Model, np.ndarray, int]:
     """The most high-tech projects any plan places (H), and the model with the row
-    ``priority[hightech]``: Σ x over high-tech pairs ≥ H. Returns the first solve's
-    plan as a start for the second (it satisfies the new row)."""
+    ``priority[hightech]``: Σ x over high-tech pairs ≥ H. Returns a start for the second
+    solve: the first solve's plan or ``start``, whichever satisfies the new row and
+    is worth more."""
     # a count: at gap 0 the first solve's H is the true maximum
     first, _, _ = solve_model(
-        model.with_objective(_hightech_columns(priced, model)), replace(options, gap=0.0), start
+        model.with_objective(_hightech_columns(priced, model)),
+        replace(options, gap=0.0),
+        start,
+        integral=True,
     )
     if first.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(why_infeasible(priced, model, options))
@@ -254,7 +316,13 @@ def _hightech_first(
         most,
         "" if first.status == SolveStatus.OPTIMAL else " (found in the time limit; not proven)",
     )
-    return with_priority_row(priced, model, most), first.x, most
+    ranked = with_priority_row(priced, model, most)
+    # the better start for the second solve: the given plan (a sweep's previous
+    # point, usually worth more) if it still places H high-tech projects
+    given = None if start is None else complete_start(ranked, start)
+    if given is not None and ranked.c @ given > ranked.c @ first.x:
+        return ranked, given, most
+    return ranked, first.x, most
 
 
 def with_priority_row(priced: PricedPairs, model: Model, most: int) -> Model:
@@ -349,17 +417,30 @@ def _best_level(
 
 
 def solve_model(
-    model: Model, options: SolverOptions, start: np.ndarray | None = None
+    model: Model,
+    options: SolverOptions,
+    start: np.ndarray | None = None,
+    *,
+    integral: bool = False,
 ) -> tuple[Solution, int, PricingStats | None]:
     """Solve by pricing (``solver.pricing``, the default, from ``PRICING_FROM`` pairs)
     or the whole model in independent parts.
 
-    Returns the solution, the number of independent parts (1 under pricing) and
-    what pricing did.
+    A ``start`` that the LP bound proves within the gap is the answer without a
+    MIP (``pricing.settled``; ``integral``: the objective is a count). Returns
+    the solution, the number of independent parts (1 under pricing or when the
+    start settled it) and what pricing did.
     """
     if options.pricing and model.n_pairs > PRICING_FROM:
-        solution, stats = solve_priced(model, options, start)
+        solution, stats = solve_priced(model, options, start, integral=integral)
         return solution, 1, stats
+    if start is not None:
+        lp = solve(model, options, relax=True)
+        if lp.status != SolveStatus.INFEASIBLE:
+            done = settled(model, options, start, lp.objective, lp.runtime_s, integral=integral)
+            if done is not None:
+                log.info("the start plan is within the gap of the LP bound")
+                return done, 1, None
     solution, parts = solve_split(model, options, start)
     return solution, parts, None
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from landplan import __version__
+from landplan.alternatives import alternatives, check_arguments, overview, write_alternatives
 from landplan.domain import Lang, SolverName, SolveStatus
 from landplan.errors import InputError, LandplanError, Problem
 from landplan.inputs import load_inputs
@@ -108,6 +109,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the model (.lp or .mps, names as in the model)",
     )
+    run.add_argument(
+        "--importance",
+        action="store_true",
+        help="also each used parcel's importance: how much the objective falls without it "
+        "(one more solve per parcel; importance.csv, a column and a map layer)",
+    )
+    run.add_argument(
+        "--workers", type=int, default=2, metavar="N", help="local processes for --importance"
+    )
     run.set_defaults(func=_run)
 
     sweep = add("sweep", "run the scenario for every combination of --set values")
@@ -127,6 +137,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--gap", type=float, metavar="G", help="relative MIP gap per point")
     sweep.set_defaults(func=_sweep)
+
+    alt = add("alternatives", "several plans near the optimum that differ, and what they share")
+    alt.add_argument("--count", type=int, default=5, metavar="N", help="at most N plans (5)")
+    alt.add_argument(
+        "--within",
+        type=float,
+        default=0.01,
+        metavar="SHARE",
+        help="each plan within this share of the optimum (0.01 = 1%%)",
+    )
+    alt.add_argument(
+        "--min-diff",
+        type=int,
+        default=3,
+        metavar="K",
+        help="each plan leaves out at least K placements of every earlier plan (3)",
+    )
+    alt.add_argument(
+        "--out", metavar="DIR", help="output folder (default out/<name>-alternatives/)"
+    )
+    alt.add_argument("--solver", choices=solvers, help="override solver.name")
+    alt.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per plan, s")
+    alt.add_argument("--gap", type=float, metavar="G", help="relative MIP gap per plan")
+    alt.set_defaults(func=_alternatives)
 
     compare = sub.add_parser("compare", help="what changed between two output folders")
     compare.add_argument("out_a", metavar="OUT_A")
@@ -194,23 +228,23 @@ def _run(args: argparse.Namespace) -> int:
                     ]
                 )
             overrides[key] = values[0]
-    overrides |= {
-        key: value
-        for key, value in {
-            "solver.name": args.solver,
-            "solver.time_limit": args.time_limit,
-            "solver.gap": args.gap,
-            "solver.threads": args.threads,
-        }.items()
-        if value is not None
-    }
+    overrides |= _solver_overrides(args)
+    if args.threads is not None:
+        overrides["solver.threads"] = args.threads
     scenario = load_scenario(args.scenario, overrides=overrides)
     out = Path(args.out) if args.out else Path("out") / scenario.name
     export = Path(args.export_model) if args.export_model else None
     target = (
         PostgisTarget(args.to_postgis, args.schema, args.keep_history) if args.to_postgis else None
     )
-    result = run(scenario, out, export_model=export, to_postgis=target)
+    result = run(
+        scenario,
+        out,
+        export_model=export,
+        to_postgis=target,
+        importance=args.importance,
+        workers=args.workers,
+    )
     alloc = result.allocation
     placed = int((result.outcome["status"] == "placed").sum())
     print(
@@ -223,19 +257,21 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solver_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """``--solver``, ``--time-limit`` and ``--gap`` as scenario keys, where given."""
+    given = {
+        "solver.name": args.solver,
+        "solver.time_limit": args.time_limit,
+        "solver.gap": args.gap,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
 def _sweep(args: argparse.Namespace) -> int:
     sets = parse_sets(args.set)
     name = load_scenario(args.scenario).name
     out = Path(args.out) if args.out else Path("out") / f"{name}-sweep"
-    fixed = {
-        key: value
-        for key, value in {
-            "solver.name": args.solver,
-            "solver.time_limit": args.time_limit,
-            "solver.gap": args.gap,
-        }.items()
-        if value is not None
-    }
+    fixed = _solver_overrides(args)
     table = sweep(
         Path(args.scenario),
         sets,
@@ -249,6 +285,23 @@ def _sweep(args: argparse.Namespace) -> int:
     print(
         f"{len(table)} points, {failed} failed, {stopped} stopped at the time limit "
         f"-> {out}/sweep.csv, {out}/sweep.html"
+    )
+    return 0
+
+
+def _alternatives(args: argparse.Namespace) -> int:
+    check_arguments(args.count, args.within, args.min_diff)
+    overrides = _solver_overrides(args)
+    scenario = load_scenario(args.scenario, overrides=overrides)
+    out = Path(args.out) if args.out else Path("out") / f"{scenario.name}-alternatives"
+    plans = alternatives(scenario, count=args.count, within=args.within, min_diff=args.min_diff)
+    write_alternatives(plans, out)
+    table = overview(plans)
+    worst = float(table["of_best_bound"].min())
+    print(
+        f"{len(plans)} of {args.count} plans, each leaving out at least {args.min_diff} "
+        f"placements of every earlier one; the lowest is {100 * worst:.2f}% of the optimum's "
+        f"bound -> {out}/alternatives.csv, {out}/frequency.csv, {out}/plan-1 ..."
     )
     return 0
 

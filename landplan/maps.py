@@ -117,7 +117,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "v_deferred": ("递延分摊", "deferred"),
     "v_spread": ("其他用地分担", "spread"),
     "objective_value": ("目标值", "objective value"),
+    "importance": ("地块重要性（目标值降幅）", "Importance (objective lost without it)"),
+    "importance_pct": ("重要性（占目标值%）", "Importance (% of objective)"),
+    "importance_layer": ("地块重要性（收回后的损失）", "Parcel importance (loss if taken back)"),
+    "cannot_withhold": ("不可收回（无可行方案）", "cannot be taken back (no plan)"),
+    "withhold": ("若收回", "If taken back"),
 }
+
+# Importance layer: the fall of the objective without the parcel, % of the objective.
+IMPORTANCE_CLASSES = [
+    (0.0, 0.1, "#fee5d9"),
+    (0.1, 0.5, "#fcae91"),
+    (0.5, 1.0, "#fb6a4a"),
+    (1.0, np.inf, "#cb181d"),
+]
+CANNOT_WITHHOLD = "#252525"
 
 
 def text(key: str, lang: str, table: dict[str, tuple[str, str]] = TEXT) -> str:
@@ -310,6 +324,9 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
     fields = ["parcel_id", "kind", "zoning", "park", "area_ha", "status", "project_ids"]
     money = ["sectors", "project_names", "land_used_ha", "base_share", "share", "subsidy"]
     money += ["spread_burden", "share_ratio", "capped"]
+    worth = "importance" in parcels.columns  # run --importance
+    if worth:
+        money += ["importance", "importance_pct", "withhold"]
     layers: dict[str, str] = {}
     styles: dict[str, str] = {}
     passive: list[str] = []  # drawn for context: they must not catch clicks meant for parcels
@@ -333,6 +350,8 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
             add(text(kind, lang), kind, subset, style="status")
     add(text("allocation", lang), "allocation", placed, style="sector")
     add(text("costshare", lang), "costshare", placed, style="ratio", show=False)
+    if worth:
+        add(text("importance_layer", lang), "importance", placed, style="importance", show=False)
     constraints = _display(folder.constraints, options) if len(folder.constraints) else None
     if constraints is not None:
         for name, group in constraints.groupby("name"):
@@ -384,6 +403,12 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
         # zh: the sector names of zoning.csv's label_zh, where it gives them
         "sectorLabels": folder.summary.get("sector_labels", {}) if lang == Lang.ZH else {},
         "ratioClasses": [[lo, None if np.isinf(hi) else hi, c] for lo, hi, c in RATIO_CLASSES],
+        "importanceClasses": [
+            [lo, None if np.isinf(hi) else hi, c] for lo, hi, c in IMPORTANCE_CLASSES
+        ]
+        if worth
+        else [],
+        "cannotWithhold": CANNOT_WITHHOLD,
         "parkLabels": [] if boundaries is None else list(boundaries["park"]),
         "unplaced": _props(unplaced, ["project_id", "name", "reason", "detail"]),
         "why": {
@@ -488,6 +513,17 @@ _JS_HELPERS = r"""{
       var capped = f.properties.capped;
       return {color: capped ? '#000' : '#555', weight: capped ? 2.5 : 1,
               dashArray: capped ? '4 3' : null, fillColor: colour, fillOpacity: 0.85};
+    },
+    importance: function (f) {
+      var c = landplan.config, p = f.properties, r = p.importance_pct, colour = '#ccc';
+      for (var i = 0; i < c.importanceClasses.length; i++) {
+        var k = c.importanceClasses[i];
+        if (r !== undefined && r !== null && r >= k[0] && (k[1] === null || r < k[1])) {
+          colour = k[2];
+        }
+      }
+      if (p.withhold === 'infeasible') { colour = c.cannotWithhold; }
+      return {color: '#555', weight: 1, fillColor: colour, fillOpacity: 0.85};
     }
   },
   el: function (tag, text, cls) {
@@ -502,9 +538,9 @@ _JS_HELPERS = r"""{
     var rows = ['parcel_id', 'kind', 'zoning', 'park', 'area_ha', 'status'];
     if (p.project_ids) {
       rows = rows.concat(['project_ids', 'project_names', 'sectors', 'land_used_ha']);
-      if (key === 'costshare' || key === 'allocation') {
+      if (key === 'costshare' || key === 'allocation' || key === 'importance') {
         rows = rows.concat(['base_share', 'share', 'subsidy', 'spread_burden', 'share_ratio',
-                            'capped']);
+                            'capped', 'importance', 'importance_pct', 'withhold']);
       }
     }
     for (var i = 0; i < rows.length; i++) {
@@ -512,6 +548,10 @@ _JS_HELPERS = r"""{
       if (v === null || v === undefined || v === '') { continue; }
       if (rows[i] === 'kind' || rows[i] === 'status') { v = t[v] || v; }
       if (rows[i] === 'capped') { v = v ? t.yes : t.no; }
+      if (rows[i] === 'withhold') {
+        if (v !== 'infeasible') { continue; }
+        v = t.cannot_withhold;
+      }
       if (rows[i] === 'sectors') {
         v = String(v).split(';').map(function (s) { return c.sectorLabels[s] || s; }).join('；');
       }
@@ -622,6 +662,14 @@ _JS_HELPERS = r"""{
         row(c[2], c[0] + (c[1] === null ? '+' : '–' + c[1]));
       }
       row('#fff', t.capped, true);
+      if (config.importanceClasses.length) {
+        div.appendChild(landplan.el('b', t.importance_pct));
+        for (var m = 0; m < config.importanceClasses.length; m++) {
+          var q = config.importanceClasses[m];
+          row(q[2], q[0] + (q[1] === null ? '+' : '–' + q[1]));
+        }
+        row(config.cannotWithhold, t.cannot_withhold);
+      }
     }).addTo(map);
     var parks = config.layers.parks && window[config.layers.parks];
     if (parks) {

@@ -126,7 +126,11 @@ def _alive(pid: int) -> bool:
 
 def writers(result: RunResult) -> Writers:
     """The output folder's files, in the order they are written."""
-    return {
+    found: Writers = {}
+    if result.importance is not None:
+        worth = result.importance
+        found["importance.csv"] = lambda p: worth.to_csv(p, index=False)
+    return found | {
         "allocation.csv": lambda p: allocation_table(result).to_csv(p, index=False),
         "costshare.csv": lambda p: result.shares.to_csv(p, index=False, float_format="%.4f"),
         "costshare_by_park.csv": lambda p: costshare_by_park(result).to_csv(

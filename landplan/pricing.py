@@ -41,7 +41,7 @@ import numpy as np
 from landplan.domain import SolveStatus
 from landplan.model import Model
 from landplan.scenario import SolverOptions
-from landplan.solve import LpSession, Solution, solve
+from landplan.solve import LpSession, Solution, complete_start, solve
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,33 @@ def lagrangian_bound(model: Model, y: np.ndarray) -> tuple[float, np.ndarray]:
     return rows + cols, reduced
 
 
+def settled(
+    model: Model,
+    options: SolverOptions,
+    start: np.ndarray | None,
+    bound: float,
+    runtime_s: float,
+    *,
+    integral: bool = False,
+) -> Solution | None:
+    """``start`` as the answer when ``bound`` (on every plan of ``model``) proves it
+    within the gap, so that no MIP is needed; else None.
+
+    ``integral``: the objective takes whole values only (a count), so the bound
+    may be rounded down. A sweep point whose previous plan is still good enough
+    costs one LP this way.
+    """
+    x = None if start is None else complete_start(model, start)
+    if x is None:
+        return None
+    value = float(model.c @ x)
+    if integral:
+        bound = float(np.floor(bound + 1e-6))
+    if value > bound + 1e-6 * max(1.0, abs(bound)) or bound - value > options.gap * abs(bound):
+        return None
+    return Solution(SolveStatus.OPTIMAL, x, value, bound, runtime_s)
+
+
 def solve_priced(
     model: Model,
     options: SolverOptions,
@@ -108,11 +135,13 @@ def solve_priced(
     *,
     first: int = START_PER_PROJECT,
     add: int = ADD_PER_PROJECT,
+    integral: bool = False,
 ) -> tuple[Solution, PricingStats | None]:
     """The best plan of ``model`` by pricing (module docstring); x over every column.
 
     ``first`` pairs per project to start with, at most ``add`` more per project
-    and round. The stats are None when the full model had to be solved.
+    and round. A ``start`` within the gap of the full LP bound is returned as it
+    is (``settled``). The stats are None when the full model had to be solved.
     """
     clock = time.perf_counter()
     pair_cols = np.flatnonzero(model.pair >= 0)
@@ -156,6 +185,10 @@ def solve_priced(
         f"{model.n_cols:,}",
     )
     kept = np.flatnonzero(in_lp)
+    done = settled(model, options, start, bound, lp_s, integral=integral)
+    if done is not None:
+        log.info("pricing: the start plan is within the gap of the full LP bound")
+        return done, PricingStats(len(pair_cols), len(kept), rounds, 0, bound, lp_s, 0.0)
     solution, mip_s = _restricted_mip(model, options, kept, start, clock)
     if solution.status == SolveStatus.INFEASIBLE:
         return solve(model, options, start=start), None

@@ -34,6 +34,9 @@ class RunResult:
         One row per project: where it went or why not (``explain.explain``).
     shares
         The cost shares of the placed pairs (``costshare.share_costs``).
+    importance
+        Per parcel used, the fall of the objective without it
+        (``importance.parcel_importance``), when asked for (``run --importance``).
     """
 
     inputs: Inputs
@@ -42,6 +45,7 @@ class RunResult:
     outcome: pd.DataFrame
     shares: pd.DataFrame
     runtime_s: float
+    importance: pd.DataFrame | None = None
 
 
 def allocation_table(result: RunResult) -> pd.DataFrame:
@@ -60,6 +64,9 @@ def allocation_table(result: RunResult) -> pd.DataFrame:
     table["objective_value"] = table["project_id"].map(placed["value"]).round(2)
     for term in TERMS:
         table[f"v_{term}"] = table["project_id"].map(placed[f"v_{term}"]).round(2)
+    if result.importance is not None:
+        by_parcel = result.importance.set_index("parcel_id")
+        table["importance"] = table["parcel_id"].map(by_parcel["importance"])
     return table
 
 
@@ -109,6 +116,13 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
     layer["share_ratio"] = (
         layer["share"] / (layer["land_used_ha"] * layer["park_avg_cost"])
     ).where(layer["land_used_ha"] > 0)
+    if result.importance is not None:
+        # a parcel the plan does not use loses it nothing: importance 0
+        worth = result.importance.set_index("parcel_id")
+        status = layer["parcel_id"].map(worth["status"]).fillna("")
+        for column in ("importance", "importance_pct"):
+            layer[column] = layer["parcel_id"].map(worth[column]).where(status != "", 0.0)
+        layer["withhold"] = status
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=parcels.crs)
 
 
@@ -293,6 +307,13 @@ def summary(result: RunResult) -> dict[str, Any]:
                 "tax_per_mu": _rounded(row["tax_per_mu"], 4),
             }
             for row in park_table(result).to_dict("records")
+        },
+        "importance": None
+        if result.importance is None
+        else {
+            "parcels": len(result.importance),
+            "cannot_withhold": int((result.importance["status"] == "infeasible").sum()),
+            "total": round(float(result.importance["importance"].sum()), 4),
         },
         "priority": {
             "rule": result.inputs.scenario.objective.priority.value,

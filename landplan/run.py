@@ -11,16 +11,19 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from landplan.allocate import allocate
+import pandas as pd
+
+from landplan.allocate import Allocation, allocate
 from landplan.costshare import share_costs
 from landplan.eligibility import Eligibility, eligible_pairs
 from landplan.explain import explain
+from landplan.importance import parcel_importance
 from landplan.inputs import Inputs, load_inputs
 from landplan.output import write_folder, writers
 from landplan.postgis_sink import check_target, write_results
 from landplan.results import RunResult
 from landplan.scenario import Scenario
-from landplan.valuation import price_pairs
+from landplan.valuation import PricedPairs, price_pairs
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,16 @@ def compute(
     eligibility: Eligibility | None = None,
     start: set[tuple[str, str]] | None = None,
     export_model: Path | None = None,
+    importance: bool = False,
+    workers: int = 1,
 ) -> RunResult:
     """Run every stage in memory; nothing is written (except an asked-for model file).
 
     ``inputs`` and ``eligibility`` may be given when they are known not to change
     (a sweep over cost-share keys); ``inputs.scenario`` is replaced by ``scenario``.
     ``start`` is a plan (``(project_id, parcel_id)`` pairs) to start the solver from.
+    ``importance``: also each used parcel's importance (one more solve per parcel,
+    on ``workers`` processes).
     """
     clock = time.perf_counter()
     inputs = load_inputs(scenario) if inputs is None else replace(inputs, scenario=scenario)
@@ -45,15 +52,32 @@ def compute(
         eligibility = eligible_pairs(inputs)
     priced = price_pairs(inputs, eligibility)
     allocation = allocate(priced, scenario.solver, start=start, export_model=export_model)
-    outcome = explain(priced, allocation)
-    shares = share_costs(allocation.placed, scenario.costshare)
+    worth = (
+        parcel_importance(priced, allocation, scenario.solver, workers=workers)
+        if importance
+        else None
+    )
+    return finish(inputs, priced, allocation, clock, importance=worth)
+
+
+def finish(
+    inputs: Inputs,
+    priced: PricedPairs,
+    allocation: Allocation,
+    clock: float,
+    *,
+    importance: pd.DataFrame | None = None,
+) -> RunResult:
+    """The stages after the solve: explanations and cost shares (``clock``: when the
+    run began, for its runtime)."""
     return RunResult(
         inputs=inputs,
         priced=priced,
         allocation=allocation,
-        outcome=outcome,
-        shares=shares,
+        outcome=explain(priced, allocation),
+        shares=share_costs(allocation.placed, inputs.scenario.costshare),
         runtime_s=time.perf_counter() - clock,
+        importance=importance,
     )
 
 
@@ -72,11 +96,13 @@ def run(
     *,
     export_model: Path | None = None,
     to_postgis: PostgisTarget | None = None,
+    importance: bool = False,
+    workers: int = 1,
 ) -> RunResult:
     """Compute the plan; write the output folder (and PostGIS tables) whole or not at all."""
     if to_postgis is not None:
         check_target(to_postgis.url, to_postgis.schema)
-    result = compute(scenario, export_model=export_model)
+    result = compute(scenario, export_model=export_model, importance=importance, workers=workers)
     commit = None
     if to_postgis is not None:
         target = to_postgis

@@ -175,6 +175,19 @@ class PricedPairs:
     def budget(self) -> float | None:
         return self.costshare.budget
 
+    def withholding(self, parcel: int) -> PricedPairs:
+        """These pairs without those on ``parcel`` (a row position): the problem if
+        that parcel were taken back. Projects left with no pair say so in ``no_pairs``."""
+        on = self.pairs["parcel"].to_numpy() == parcel
+        lost = set(self.pairs.loc[on, "project"]) - set(self.pairs.loc[~on, "project"])
+        pid = self.projects["project_id"].to_numpy()
+        parcel_id = self.parcels["parcel_id"].iloc[parcel]
+        no_pairs = dict(self.no_pairs)
+        for p in sorted(lost):
+            no_pairs[pid[p]] = f"no eligible parcel other than {parcel_id}, which is withheld"
+        pairs = self.pairs[~on].reset_index(drop=True)
+        return PricedPairs(pairs, self.context, self.targets, no_pairs)
+
     def ids(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Project and parcel ids of the pairs at ``rows``."""
         p = self.pairs["project"].to_numpy()[rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,10 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
 
+from landplan.inputs import load_inputs
+from landplan.scenario import Scenario
 from tests.conftest import X0, Y0, Builder, land_row, plot, project_row
+from tests.oracle import brute_force, eligible
 
 # Objective weights: a pair is worth its output less the subsidy it draws
 OUTPUT_LESS_SUBSIDY = {"output": 1, "tax": 0, "jobs": 0, "hightech": 0, "major": 0, "subsidy": 1}
@@ -119,3 +123,85 @@ def random_scenario(
             path.parent / "parcels.gpkg", layer="stations", engine="pyogrio"
         )
     return path
+
+
+class LocationOracle:
+    """Optima of a ``random_scenario(location=True)`` by enumeration, each pair
+    priced from the contract's formula (tests/oracle.py), not by landplan."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        objective, near = scenario.objective, scenario.near[0]
+        self.scenario = scenario
+        station = gpd.read_file(scenario.file.parent / "parcels.gpkg", layer="stations").geometry[0]
+        inputs = load_inputs(scenario)  # reads the files; no landplan rule is used below
+        self.parcels = inputs.parcels.to_dict("records")
+        self.projects = inputs.tables.projects.to_dict("records")
+        zoning = {k: set(v) for k, v in inputs.tables.zoning.items()}
+        parks = inputs.tables.parks
+        leading = dict(zip(parks["park"], parks["leading_sectors"], strict=True))
+        projects = self.projects
+        reserved = {p["locked_parcel"]: p["project_id"] for p in projects if p["locked_parcel"]}
+        self.options: dict[str, list[tuple[str, float, float]]] = {
+            p["project_id"]: [] for p in projects
+        }
+        self.values: dict[tuple[str, str], float] = {}
+        self.land_used: dict[tuple[str, str], float] = {}
+        for p in projects:
+            for j in self.parcels:
+                if not eligible(p, j, zoning, {"investment_per_ha": 500.0}, reserved):
+                    continue
+                a = j["area_ha"] * (
+                    1.0 if p["need"] == "land" else p["floor_m2"] / j["floor_area_m2"]
+                )
+                subsidy = 0.3 * PARK_AVG[j["park"]] * a if p["hightech"] else 0.0
+                d = j["geometry"].distance(station)
+                value = (
+                    p["output"]
+                    - subsidy
+                    + objective.positioning * (p["sector"] in leading[j["park"]])
+                    + objective.preferred_park * (p["park"] == j["park"])
+                    - objective.land * a
+                    + near.weight * max(0.0, 1 - d / near.within_m) * (p["sector"] == "bio")
+                )
+                self.options[p["project_id"]].append((j["parcel_id"], value, subsidy))
+                self.values[p["project_id"], j["parcel_id"]] = value
+                self.land_used[p["project_id"], j["parcel_id"]] = a
+        self.hightech = {p["project_id"] for p in projects if p["hightech"]}
+
+    def value(self, plan: dict[str, str]) -> float:
+        return sum(self.values[p, j] for p, j in plan.items())
+
+    def best(
+        self,
+        *,
+        with_target: bool = True,
+        without: frozenset[str] = frozenset(),
+        accept: Callable[[dict[str, str]], bool] | None = None,
+        lexicographic: bool = True,
+    ) -> float | None:
+        """The best value; ``without`` parcels withheld, ``accept`` rejecting plans
+        for further reasons, ``lexicographic=False`` ignoring ``hightech_first``."""
+        target = self.scenario.targets.output_per_ha
+        by_proj = {p["project_id"]: p for p in self.projects}
+
+        def ok(plan: dict[str, str]) -> bool:
+            if accept is not None and not accept(plan):
+                return False
+            if target is None or not with_target:
+                return True
+            return (
+                sum(by_proj[p]["output"] - target * self.land_used[p, j] for p, j in plan.items())
+                >= -1e-6
+            )
+
+        first = lexicographic and self.scenario.objective.priority == "hightech_first"
+        return brute_force(
+            {p: [o for o in opts if o[0] not in without] for p, opts in self.options.items()},
+            {p["project_id"] for p in self.projects if p["must_place"]},
+            {j["parcel_id"] for j in self.parcels if j["kind"] == "vacant"},
+            {p["project_id"]: p["floor_m2"] for p in self.projects},
+            {j["parcel_id"]: j["floor_area_m2"] for j in self.parcels},
+            self.scenario.costshare.budget,
+            accept=ok,
+            first=self.hightech if first else None,
+        )

@@ -5,18 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pytest
 
 from landplan.cli import main
 from landplan.errors import InfeasibleError
-from landplan.inputs import load_inputs
 from landplan.run import compute
-from landplan.scenario import Scenario, load_scenario
+from landplan.scenario import load_scenario
 from tests.conftest import Builder, land_row, project_row
 from tests.oracle import brute_force, check_plan, eligible
-from tests.scenarios import PARK_AVG, random_scenario
+from tests.scenarios import LocationOracle, random_scenario
 
 
 def test_plans_satisfy_the_contract_and_are_optimal_end_to_end(make_scenario: Builder) -> None:
@@ -169,57 +167,6 @@ def test_spread_run_pays_what_the_model_counted(make_scenario: Builder) -> None:
     assert subsidy <= 500 + 1e-6
 
 
-def _location_optimum(scenario: Scenario, station: Any, *, with_target: bool) -> float | None:
-    """The best value by enumeration, each pair priced from the contract's formula."""
-    objective, near, target = scenario.objective, scenario.near[0], scenario.targets.output_per_ha
-    inputs = load_inputs(scenario)
-    parcels = inputs.parcels.to_dict("records")
-    projects = inputs.tables.projects.to_dict("records")
-    by_proj = {p["project_id"]: p for p in projects}
-    zoning = {k: set(v) for k, v in inputs.tables.zoning.items()}
-    parks = inputs.tables.parks
-    leading = dict(zip(parks["park"], parks["leading_sectors"], strict=True))
-    reserved = {p["locked_parcel"]: p["project_id"] for p in projects if p["locked_parcel"]}
-    options: dict[str, list[tuple[str, float, float]]] = {p["project_id"]: [] for p in projects}
-    land_used: dict[tuple[str, str], float] = {}
-    for p in projects:
-        for j in parcels:
-            if not eligible(p, j, zoning, {"investment_per_ha": 500.0}, reserved):
-                continue
-            a = j["area_ha"] * (1.0 if p["need"] == "land" else p["floor_m2"] / j["floor_area_m2"])
-            subsidy = 0.3 * PARK_AVG[j["park"]] * a if p["hightech"] else 0.0
-            d = j["geometry"].distance(station)
-            value = (
-                p["output"]
-                - subsidy
-                + objective.positioning * (p["sector"] in leading[j["park"]])
-                + objective.preferred_park * (p["park"] == j["park"])
-                - objective.land * a
-                + near.weight * max(0.0, 1 - d / near.within_m) * (p["sector"] == "bio")
-            )
-            options[p["project_id"]].append((j["parcel_id"], value, subsidy))
-            land_used[p["project_id"], j["parcel_id"]] = a
-
-    def meets_target(plan: dict[str, str]) -> bool:
-        if target is None or not with_target:
-            return True
-        return (
-            sum(by_proj[p]["output"] - target * land_used[p, j] for p, j in plan.items()) >= -1e-6
-        )
-
-    first = objective.priority == "hightech_first"
-    return brute_force(
-        options,
-        {p["project_id"] for p in projects if p["must_place"]},
-        {j["parcel_id"] for j in parcels if j["kind"] == "vacant"},
-        {p["project_id"]: p["floor_m2"] for p in projects},
-        {j["parcel_id"]: j["floor_area_m2"] for j in parcels},
-        scenario.costshare.budget,
-        accept=meets_target,
-        first={p["project_id"] for p in projects if p["hightech"]} if first else None,
-    )
-
-
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_location_terms_targets_and_priority_against_enumeration(
     make_scenario: Builder, solver: str
@@ -230,8 +177,8 @@ def test_location_terms_targets_and_priority_against_enumeration(
     for _ in range(14):
         path = random_scenario(rng, make_scenario, location=True)
         scenario = load_scenario(path, {"solver.gap": 0.0, "solver.name": solver})
-        station = gpd.read_file(path.parent / "parcels.gpkg", layer="stations").geometry[0]
-        best = _location_optimum(scenario, station, with_target=True)
+        oracle = LocationOracle(scenario)
+        best = oracle.best()
         # no project must be placed, so the empty plan meets every row
         assert best is not None
         result = compute(scenario)
@@ -242,7 +189,7 @@ def test_location_terms_targets_and_priority_against_enumeration(
         if target is not None:
             output = result.inputs.tables.projects.set_index("project_id")["output"]
             assert output[placed["project_id"]].sum() >= target * placed["land_ha"].sum() - 1e-6
-            free = _location_optimum(scenario, station, with_target=False)
+            free = oracle.best(with_target=False)
             seen["binding target"] += free != best
         locked = result.inputs.tables.projects.query("locked_parcel != ''")
         for project_id, parcel_id in zip(

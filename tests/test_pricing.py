@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
 
+from landplan import allocate, pricing
 from landplan.domain import SolveStatus
 from landplan.model import build_model
 from landplan.pricing import solve_priced
@@ -101,3 +102,84 @@ def test_pricing_adds_pairs_over_several_rounds() -> None:
     assert stats.kept < stats.pairs  # not everything was needed
     assert found.objective == pytest.approx(best)
     assert found.bound == pytest.approx(best)
+
+
+def test_a_start_within_the_gap_of_the_lp_bound_needs_no_mip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sweep's previous plan that the LP bound proves good enough is the answer.
+
+    The MIP paths are replaced by a failure: a settled start must not reach them.
+    """
+    rng = np.random.default_rng(8)
+    settled = 0
+    for _ in range(40):
+        inst = random_instance(rng)
+        expected = enumerate_best(inst)
+        if expected is None:
+            continue
+        model = build_model(inst.priced)
+        exact = SolverOptions(name="highs", gap=0.0)  # type: ignore[arg-type]
+        plan = solve(model, exact)
+        lp = solve(model, exact, relax=True).objective
+        loose = SolverOptions(name="highs", gap=1.0)  # type: ignore[arg-type]
+        with monkeypatch.context() as m:
+            m.setattr(allocate, "solve_split", _no_mip)
+            m.setattr(pricing, "_restricted_mip", _no_mip)
+            for options, path in ((loose, "split"), (loose, "pricing")):
+                if path == "pricing":
+                    found, _ = pricing.solve_priced(model, options, plan.x)
+                else:
+                    found = allocate.solve_model(model, options, plan.x)[0]
+                assert found.objective == pytest.approx(plan.objective)
+                assert found.bound == pytest.approx(lp, abs=1e-6)
+                assert found.bound >= expected - 1e-6
+        # at gap 0 a start short of the LP bound is not taken: the MIP runs
+        if lp - plan.objective > 1e-6:
+            found = allocate.solve_model(model, exact, plan.x)[0]
+            assert found.objective == pytest.approx(expected, abs=1e-6)
+        settled += 1
+    assert settled >= 20
+
+
+def test_a_count_settles_on_the_lp_bound_rounded_down() -> None:
+    """Objective = number of projects placed: LP 1.5 proves a plan of 1 optimal."""
+    # two projects, one parcel each can use; a budget that fits one and a half
+    pairs = pd.DataFrame(
+        {"project": [0, 1], "parcel": [0, 1], "land_ha": 1.0, "subsidy": [10.0, 10.0]}
+    ).astype({"project": np.int32, "parcel": np.int32})
+    pairs["value"] = 1.0
+    priced = priced_table(
+        pairs=pairs,
+        projects=pd.DataFrame(
+            {
+                "project_id": ["P0", "P1"],
+                "need": "land",
+                "floor_m2": np.nan,
+                "must_place": False,
+                "hightech": True,
+            }
+        ),
+        parcels=pd.DataFrame(
+            {
+                "parcel_id": ["L0", "L1"],
+                "kind": "vacant",
+                "park": "A",
+                "area_ha": 1.0,
+                "floor_area_m2": np.nan,
+            }
+        ),
+        objective=Objective(output=0, tax=0, jobs=0, hightech=1, major=0, subsidy=0),
+        costshare=CostShare(budget=15.0),
+    )
+    model = build_model(priced).with_objective(np.array([1.0, 1.0]))
+    exact = SolverOptions(name="highs", gap=0.0)  # type: ignore[arg-type]
+    assert solve(model, exact, relax=True).objective == pytest.approx(1.5)
+    start = np.array([1.0, 0.0])
+    assert pricing.settled(model, exact, start, 1.5, 0.0) is None
+    found = pricing.settled(model, exact, start, 1.5, 0.0, integral=True)
+    assert found is not None and found.objective == 1.0 and found.bound == 1.0
+
+
+def _no_mip(*_args: object, **_kwargs: object) -> object:
+    raise AssertionError("the MIP was solved although the start settled it")

@@ -1,0 +1,106 @@
+"""Parcel importance against optima found by enumeration without each parcel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from landplan.cli import main
+from landplan.results import parcel_layer
+from landplan.run import compute
+from landplan.scenario import load_scenario
+from tests.conftest import X0, Y0, Builder, land_row, project_row
+from tests.scenarios import LocationOracle, random_scenario
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_importance_is_the_fall_of_the_optimum_without_the_parcel(
+    make_scenario: Builder, solver: str
+) -> None:
+    rng = np.random.default_rng(17)
+    seen = {"parcels": 0, "positive": 0, "infeasible": 0, "hightech_first": 0}
+    for _ in range(10):
+        path = random_scenario(rng, make_scenario, location=True)
+        scenario = load_scenario(path, {"solver.gap": 0.0, "solver.name": solver})
+        oracle = LocationOracle(scenario)
+        best = oracle.best()
+        assert best is not None
+        result = compute(scenario, importance=True)
+        assert result.importance is not None
+        table = result.importance.set_index("parcel_id")
+        assert set(table.index) == set(result.allocation.placed["parcel_id"])
+        for parcel, row in table.iterrows():
+            without = oracle.best(without=frozenset({str(parcel)}))
+            if without is None:
+                assert row["status"] == "infeasible"
+                seen["infeasible"] += 1
+                continue
+            assert row["importance"] == pytest.approx(best - without, abs=1e-2)
+            seen["positive"] += row["importance"] > 1
+            seen["parcels"] += 1
+        seen["hightech_first"] += scenario.objective.priority == "hightech_first"
+    assert seen["parcels"] >= 10 and seen["positive"] >= 5 and seen["hightech_first"] >= 1, seen
+
+
+def test_unused_parcel_is_worth_nothing_and_a_must_place_site_cannot_be_withheld(
+    make_scenario: Builder,
+) -> None:
+    # P1 must be placed and only the 3-ha L1 fits it; P2 fits L2 or L3 (1 ha each)
+    land = [land_row("L1", 0), land_row("L2", 1), land_row("L3", 2)]
+    land[0]["geometry"] = box(X0, Y0, X0 + 200, Y0 + 150)
+    projects = [
+        project_row("P1", must_place="1", area_min_ha=2.5, area_max_ha=4.0),
+        project_row("P2", area_min_ha=0.5, area_max_ha=2.0, output=500),
+    ]
+    scenario = load_scenario(make_scenario(land=land, projects=projects), {"solver.gap": 0.0})
+    result = compute(scenario, importance=True)
+    assert result.importance is not None
+    table = result.importance.set_index("parcel_id")
+    assert table.loc["L1", "status"] == "infeasible"
+    assert "must-place project P1" in table.loc["L1", "detail"]
+    assert "L1, which is withheld" in table.loc["L1", "detail"]
+    site = result.allocation.placed.set_index("project_id").loc["P2", "parcel_id"]
+    # P2 has another site just as good: withholding its parcel loses nothing
+    assert table.loc[site, "importance"] == pytest.approx(0.0, abs=1e-3)
+    layer = pd.DataFrame(parcel_layer(result)).set_index("parcel_id")
+    unused = ({"L2", "L3"} - {site}).pop()
+    assert layer.loc[unused, "importance"] == 0.0
+    assert layer.loc[unused, "withhold"] == ""
+    assert layer.loc["L1", "withhold"] == "infeasible"
+
+
+def test_run_importance_writes_the_table_the_column_and_the_map_layer(
+    make_scenario: Builder, tmp_path: Path
+) -> None:
+    land = [land_row(f"L{i}", i) for i in range(3)]
+    projects = [project_row(f"P{k}", output=1000 * (k + 1)) for k in range(2)]
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            str(make_scenario(land=land, projects=projects)),
+            "--importance",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(out / "importance.csv")
+    allocation = pd.read_csv(out / "allocation.csv", keep_default_na=False)
+    placed = allocation[allocation["status"] == "placed"]
+    assert sorted(table["parcel_id"]) == sorted(placed["parcel_id"])
+    # three equal plots for two projects: any one can be replaced by the third
+    assert (table["importance"] == 0).all() and (table["status"] == "optimal").all()
+    assert "importance" in allocation.columns
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["importance"] == {"parcels": 2, "cannot_withhold": 0, "total": 0.0}
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "地块重要性（收回后的损失）" in page and '"importanceClasses": [[0.0' in page
