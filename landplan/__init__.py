@@ -2,6 +2,11 @@
 
 Load parcel layers, match candidate projects to parcels with an integer program,
 share the land development cost under the high-tech cost cap, and report.
+In a notebook: ``landplan.plan(scenario, **overrides)`` and ``landplan.sweep``
+(``landplan.api``).
 """
 
-__version__ = "0.1.0"
+from landplan.api import Plan, plan, sweep
+from landplan.constants import VERSION as __version__
+
+__all__ = ["Plan", "__version__", "plan", "sweep"]

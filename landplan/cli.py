@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from landplan import __version__
 from landplan.alternatives import alternatives, check_arguments, overview, write_alternatives
+from landplan.constants import VERSION
 from landplan.domain import Lang, SolverName, SolveStatus
 from landplan.errors import InputError, LandplanError, Problem
 from landplan.inputs import load_inputs
@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Plan industrial land for high-tech projects: load parcel layers, "
         "allocate projects with an integer program, share land cost under the cap.",
     )
-    parser.add_argument("--version", action="version", version=f"landplan {__version__}")
+    parser.add_argument("--version", action="version", version=f"landplan {VERSION}")
     parser.set_defaults(func=lambda _args: _help(parser), verbose=0, quiet=False)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 

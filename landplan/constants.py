@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+VERSION: Final = "0.1.0"  # the package's version (``landplan.__version__``)
+
 MU_PER_HA: Final = 15.0
 M2_PER_HA: Final = 10_000.0
 

@@ -13,13 +13,15 @@ parcel called ``<script>`` shows as text.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import folium
 import geopandas as gpd
@@ -298,8 +300,37 @@ def _feature_collection(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str
     }
 
 
+class OfflineMap(folium.Map):
+    """A folium map that shows and saves itself self-contained (Leaflet inlined),
+    so that it displays in a notebook on an intranet without internet."""
+
+    def page(self) -> str:
+        """The whole page, every script and style inlined."""
+        return offline(self.get_root().render())
+
+    def _repr_html_(self, **_kwargs: Any) -> str:
+        text = html.escape(self.page(), quote=True)
+        return (
+            f'<iframe srcdoc="{text}" style="width:100%;height:640px;border:none" '
+            'sandbox="allow-scripts"></iframe>'
+        )
+
+    def save(
+        self, outfile: str | bytes | Path | BinaryIO, close_file: bool = True, **_kwargs: Any
+    ) -> None:
+        if isinstance(outfile, str | bytes | Path):
+            Path(os.fsdecode(outfile)).write_text(self.page(), encoding="utf-8")
+        else:
+            outfile.write(self.page().encode("utf-8"))
+
+
 def build_map(folder: Folder, lang: str | None = None) -> str:
     """The self-contained ``map.html`` text, in ``lang`` (default: the scenario's)."""
+    return folium_map(folder, lang).page()
+
+
+def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
+    """The map of ``folder`` as a folium map, in ``lang`` (default: the scenario's)."""
     options = map_spec(folder.scenario)
     lang = lang or options.lang
     parcels = folder.parcels
@@ -308,7 +339,7 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
     display = _display(parcels, options)
     placed = display[display["project_ids"] != ""]
     west, south, east, north = display.total_bounds
-    m = folium.Map(
+    m = OfflineMap(
         location=[(south + north) / 2, (west + east) / 2],
         tiles=None,
         prefer_canvas=True,
@@ -429,7 +460,7 @@ def build_map(folder: Folder, lang: str | None = None) -> str:
         f"{{ landplan.start({_json_for_script(config)}); }});"
     )
     root.header.add_child(folium.Element(f"<script>{start}</script>"), name="landplan_start")
-    return offline(root.render())
+    return m
 
 
 def _park_outlines(parcels: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame | None:

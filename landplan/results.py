@@ -16,9 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from landplan import __version__
 from landplan.allocate import Allocation
-from landplan.constants import MU_PER_HA, PLAN_TARGETS
+from landplan.constants import MU_PER_HA, PLAN_TARGETS, VERSION
 from landplan.domain import Rule, Target
 from landplan.inputs import Inputs
 from landplan.valuation import TERMS, PricedPairs
@@ -368,7 +367,7 @@ def resolved(result: RunResult) -> dict[str, Any]:
         data["inputs_sha256"]["postgis: " + "; ".join(tables)] = hashlib.sha256(
             digest.to_numpy().tobytes()
         ).hexdigest()
-    data["landplan_version"] = __version__
+    data["landplan_version"] = VERSION
     data["run_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return data
 
