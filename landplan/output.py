@@ -31,6 +31,7 @@ from landplan.results import (
     resolved,
     summary,
 )
+from landplan.workbook import write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def writers(result: RunResult) -> Writers:
         # built from the files above, as 'landplan map/report OUT_DIR' rebuild them
         "map.html": lambda p: write_map(p.parent, p),
         "report.html": lambda p: write_report(p.parent, p),
+        "plan.xlsx": lambda p: write_workbook(p.parent, p),
     }
 
 

@@ -156,7 +156,7 @@ def _read_excel(spec: TableSpec, problems: ProblemLog) -> pd.DataFrame | None:
             )
             return None
         sheet = spec.sheet if spec.sheet is not None else names[0]
-        frame = sheets.parse(sheet, dtype=object, header=0)
+        frame = pd.read_excel(sheets, sheet_name=sheet, dtype=object, header=0)
 
     # cells as text, the way they read in a CSV: integral numbers without ".0"
     def cell(value: object) -> str:

@@ -1,0 +1,82 @@
+"""plan.xlsx against the folder's CSVs; Excel and Chinese CSV tables read in."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from openpyxl import load_workbook
+
+from landplan.cli import main
+from landplan.workbook import write_workbook
+from tests.conftest import DEMO
+
+
+def _sheet(path: Path, name: str) -> pd.DataFrame:
+    rows = list(load_workbook(path)[name].iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_plan_xlsx_holds_the_csvs_figures_with_chinese_headers(demo_out: Path) -> None:
+    book = demo_out / "plan.xlsx"
+    workbook = load_workbook(book)
+    assert workbook.sheetnames == ["指标对照", "项目落位", "成本分摊", "园区汇总", "未落位项目"]
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert all(cell.font.bold for cell in sheet[1])
+    allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
+    placed = allocation[allocation["status"] == "placed"].set_index("project_id")
+    sheet = _sheet(book, "项目落位").set_index("项目编号")
+    assert sorted(sheet.index) == sorted(placed.index)
+    land = pd.to_numeric(placed["land_ha"])
+    assert (sheet["用地（公顷）"] - land[sheet.index]).abs().max() < 1e-9
+    assert (sheet["用地（亩）"] - 15 * sheet["用地（公顷）"]).abs().max() < 1e-3
+    assert set(sheet["高精尖"]) <= {"是", "否"}
+    shares = pd.read_csv(demo_out / "costshare.csv")
+    money = _sheet(book, "成本分摊")
+    assert len(money) == len(shares)
+    assert money["区级补贴（万元）"].sum() == pytest.approx(shares["subsidy"].sum())
+    parks = _sheet(book, "园区汇总").set_index("园区")
+    assert parks.loc["合计", "区级补贴（万元）"] == pytest.approx(shares["subsidy"].sum(), abs=1e-3)
+    unplaced = _sheet(book, "未落位项目")
+    expected = allocation[allocation["status"] != "placed"]
+    assert list(unplaced["原因代码"]) == list(expected["reason"])
+    assert "补贴预算不足" in set(unplaced["原因"])
+    kpis = _sheet(book, "指标对照").set_index("指标")
+    assert kpis.loc["亩均税收", "本方案"] == pytest.approx(36.5885, abs=1e-3)
+    assert kpis.loc["地均工业产值", "2025年目标"] == 10000
+
+
+def test_plan_xlsx_in_english(demo_out: Path, tmp_path: Path) -> None:
+    target = tmp_path / "plan-en.xlsx"
+    write_workbook(demo_out, target, "en")
+    assert load_workbook(target).sheetnames[1] == "Placed projects"
+    assert "Land (mu)" in _sheet(target, "Placed projects").columns
+
+
+@pytest.mark.parametrize("form", ["xlsx", "gb18030", "utf-8-sig"])
+def test_project_table_as_excel_or_chinese_csv_gives_the_same_plan(
+    tmp_path: Path, demo_out: Path, form: str
+) -> None:
+    folder = tmp_path / "scenario"
+    shutil.copytree(DEMO.parent, folder)
+    (tmp_path / "gis").symlink_to(DEMO.parent.parent / "gis")  # the layers, as "../gis/"
+    doc = yaml.safe_load((folder / DEMO.name).read_text(encoding="utf-8"))
+    projects = pd.read_csv(folder / doc["projects"], dtype=str, keep_default_na=False)
+    if form == "xlsx":
+        with pd.ExcelWriter(folder / "项目库.xlsx") as writer:
+            pd.DataFrame({"说明": ["首页"]}).to_excel(writer, sheet_name="说明", index=False)
+            projects.to_excel(writer, sheet_name="2025年", index=False)
+        doc["projects"] = {"path": "项目库.xlsx", "sheet": "2025年"}
+    else:
+        projects.to_csv(folder / "projects-zh.csv", index=False, encoding=form)
+        doc["projects"] = "projects-zh.csv"
+    (folder / DEMO.name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(folder / DEMO.name), "--out", str(out), "-q"]) == 0
+    mine = pd.read_csv(out / "allocation.csv", keep_default_na=False)
+    theirs = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
+    assert list(mine["parcel_id"]) == list(theirs["parcel_id"])
