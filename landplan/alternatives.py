@@ -22,19 +22,16 @@ from pathlib import Path
 import pandas as pd
 
 from landplan.allocate import Distinct, allocate
-from landplan.eligibility import eligible_pairs
 from landplan.errors import InfeasibleError, InputError, Problem
-from landplan.inputs import load_inputs
 from landplan.output import Writers, write_folder, writers
-from landplan.results import RunResult, allocation_table
-from landplan.run import finish
+from landplan.results import RunResult
+from landplan.run import compute, finish
 from landplan.scenario import Scenario
-from landplan.valuation import price_pairs
 
 log = logging.getLogger(__name__)
 
 
-def check_arguments(count: int, within: float, min_diff: int) -> None:
+def _check_arguments(count: int, within: float, min_diff: int) -> None:
     """Exit 2 on settings that cannot describe a set of alternatives."""
     problems = []
     if count < 1:
@@ -53,12 +50,10 @@ def alternatives(
     scenario: Scenario, *, count: int, within: float, min_diff: int
 ) -> list[RunResult]:
     """Up to ``count`` plans (module docstring), the optimum first."""
-    check_arguments(count, within, min_diff)
+    _check_arguments(count, within, min_diff)
     clock = time.perf_counter()
-    inputs = load_inputs(scenario)
-    priced = price_pairs(inputs, eligible_pairs(inputs))
-    best = allocate(priced, scenario.solver)
-    plans = [finish(inputs, priced, best, clock)]
+    plans = [compute(scenario)]
+    inputs, priced, best = plans[0].inputs, plans[0].priced, plans[0].allocation
     floor = best.bound - within * abs(best.bound)
     while len(plans) < count:
         distinct = Distinct(
@@ -67,12 +62,13 @@ def alternatives(
             min_diff=min_diff,
             hightech=best.hightech_first,
         )
+        began = time.perf_counter()
         try:
             found = allocate(priced, scenario.solver, distinct=distinct)
         except InfeasibleError as exc:
             log.info("alternatives: %s", exc)
             break
-        plans.append(finish(inputs, priced, found, time.perf_counter()))
+        plans.append(finish(inputs, priced, found, began))
         log.info(
             "alternative %d: objective %s (%.2f%% of the optimum's bound)",
             len(plans),
@@ -97,11 +93,7 @@ def overview(plans: list[RunResult]) -> pd.DataFrame:
                 "objective": round(alloc.objective, 2),
                 "of_best_bound": round(alloc.objective / best.bound, 6) if best.bound else 1.0,
                 "placed": len(placed),
-                "hightech_placed": int(
-                    placed["project_id"]
-                    .map(plan.inputs.tables.projects.set_index("project_id")["hightech"])
-                    .sum()
-                ),
+                "hightech_placed": int(placed["hightech"].sum()),
                 "land_used_ha": round(float(placed["land_ha"].sum()), 4),
                 "subsidy": round(float(plan.shares["subsidy"].sum()), 4),
                 "left_out_of_plan_1": len(placements[0] - placements[k]),
@@ -116,12 +108,7 @@ def overview(plans: list[RunResult]) -> pd.DataFrame:
 def frequency(plans: list[RunResult]) -> dict[str, pd.DataFrame]:
     """The selection-frequency tables: by placement, by project and park, by parcel."""
     n = len(plans)
-    tables = [allocation_table(plan) for plan in plans]
-    placed = pd.concat(
-        [t[t["status"] == "placed"].assign(plan=k + 1) for k, t in enumerate(tables)]
-    )
-    parks = plans[0].inputs.parcels.set_index("parcel_id")["park"]
-    placed = placed.assign(park=placed["parcel_id"].map(parks))
+    placed = pd.concat([plan.allocation.placed.assign(plan=k + 1) for k, plan in enumerate(plans)])
     projects = plans[0].inputs.tables.projects[["project_id", "name", "sector"]]
 
     by_pair = (

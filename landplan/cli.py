@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from landplan.alternatives import alternatives, check_arguments, overview, write_alternatives
+from landplan.alternatives import alternatives, overview, write_alternatives
 from landplan.constants import VERSION
 from landplan.domain import Lang, SolverName, SolveStatus
 from landplan.errors import InputError, LandplanError, Problem
@@ -290,7 +290,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _alternatives(args: argparse.Namespace) -> int:
-    check_arguments(args.count, args.within, args.min_diff)
     overrides = _solver_overrides(args)
     scenario = load_scenario(args.scenario, overrides=overrides)
     out = Path(args.out) if args.out else Path("out") / f"{scenario.name}-alternatives"

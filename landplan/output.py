@@ -127,11 +127,7 @@ def _alive(pid: int) -> bool:
 
 def writers(result: RunResult) -> Writers:
     """The output folder's files, in the order they are written."""
-    found: Writers = {}
-    if result.importance is not None:
-        worth = result.importance
-        found["importance.csv"] = lambda p: worth.to_csv(p, index=False)
-    return found | {
+    files: Writers = {
         "allocation.csv": lambda p: allocation_table(result).to_csv(p, index=False),
         "costshare.csv": lambda p: result.shares.to_csv(p, index=False, float_format="%.4f"),
         "costshare_by_park.csv": lambda p: costshare_by_park(result).to_csv(
@@ -149,6 +145,10 @@ def writers(result: RunResult) -> Writers:
         "report.html": lambda p: write_report(p.parent, p),
         "plan.xlsx": lambda p: write_workbook(p.parent, p),
     }
+    if result.importance is not None:
+        worth = result.importance
+        files["importance.csv"] = lambda p: worth.to_csv(p, index=False)
+    return files
 
 
 def write_gpkg(result: RunResult, path: Path) -> None:

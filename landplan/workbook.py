@@ -22,9 +22,10 @@ from wcwidth import wcswidth
 
 from landplan.constants import MU_PER_HA
 from landplan.domain import Lang
-from landplan.maps import Folder, map_spec, read_folder, text
+from landplan.maps import TEXT, Folder, map_spec, read_folder, text
 
-# Column headers: the folder's column names -> (Chinese, English).
+# Column headers: the folder's column names -> (Chinese, English); the map's
+# labels (``maps.TEXT``) for the columns it names too.
 HEADERS: dict[str, tuple[str, str]] = {
     "project_id": ("项目编号", "Project"),
     "name": ("项目名称", "Name"),
@@ -33,17 +34,9 @@ HEADERS: dict[str, tuple[str, str]] = {
     "major": ("重大项目", "Major"),
     "must_place": ("必须落位", "Must place"),
     "need": ("用地需求", "Needs"),
-    "park": ("园区", "Park"),
-    "parcel_id": ("地块编号", "Parcel"),
     "land_ha": ("用地（公顷）", "Land (ha)"),
     "land_mu": ("用地（亩）", "Land (mu)"),
-    "objective_value": ("目标值", "Objective value"),
-    "park_avg_cost": ("园区平均成本（万元/公顷）", "Park average cost (10k yuan/ha)"),
-    "base_share": ("基准分摊（万元）", "Base share (10k yuan)"),
     "cap": ("封顶额（万元）", "Cap (10k yuan)"),
-    "share": ("实际分摊（万元）", "Share borne (10k yuan)"),
-    "subsidy": ("区级补贴（万元）", "District subsidy (10k yuan)"),
-    "spread_burden": ("其他用地分担（万元）", "Spread to others (10k yuan)"),
     "deferred": ("递延分摊（万元）", "Deferred (10k yuan)"),
     "pairs": ("落位项目数", "Projects placed"),
     "hightech_pairs": ("高精尖项目数", "High-tech projects"),
@@ -64,10 +57,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "met": ("达标", "Met"),
     "item": ("项目", "Item"),
     "value": ("数值", "Value"),
-    "importance": ("地块重要性（目标值降幅）", "Parcel importance (objective lost)"),
     "total": ("合计", "total"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
 }
 
 SHEETS: dict[str, tuple[str, str]] = {
@@ -181,7 +171,7 @@ def sheets(folder: Folder, lang: str) -> dict[str, pd.DataFrame]:
             else ""
         )
     )
-    parks["park"] = parks["park"].replace({"total": text("total", lang, HEADERS)})
+    parks["park"] = parks["park"].replace({"total": _header("total", lang)})
     _insert_mu(parks)
     return {
         "kpis": kpi_table(folder.summary, lang),
@@ -244,12 +234,12 @@ def kpi_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
 
 def _fill(sheet: Worksheet, frame: pd.DataFrame, lang: str) -> None:
     """One table on ``sheet``: bold frozen headers, formats, widths; yes/no in words."""
-    words = {True: text("yes", lang, HEADERS), False: text("no", lang, HEADERS)}
+    words = {True: _header("yes", lang), False: _header("no", lang)}
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].map(lambda v: isinstance(v, bool)).all() and len(frame):
             frame[column] = frame[column].map(words)
-    headers = [text(c, lang, HEADERS) for c in frame.columns]
+    headers = [_header(str(c), lang) for c in frame.columns]
     sheet.append(headers)
     for row in frame.itertuples(index=False):
         sheet.append([_cell(v) for v in row])
@@ -269,6 +259,10 @@ def _fill(sheet: Worksheet, frame: pd.DataFrame, lang: str) -> None:
         shown = [headers[k - 1], *(_shown(v, number) for v in frame[column])]
         sheet.column_dimensions[letter].width = min(MAX_WIDTH, max(wcswidth(s) for s in shown) + 2)
     sheet.auto_filter.ref = sheet.dimensions
+
+
+def _header(key: str, lang: str) -> str:
+    return text(key, lang, HEADERS if key in HEADERS else TEXT)
 
 
 def _cell(value: Any) -> Any:
