@@ -12,12 +12,19 @@ import io
 from pathlib import Path
 from typing import Any
 
+from cycler import cycler
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
 CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Zen Hei")
 # read when a figure is drawn (savefig): fonts that draw Chinese, a plain minus sign
-STYLE: Any = {"font.sans-serif": [*CJK_FONTS, "DejaVu Sans"], "axes.unicode_minus": False}
+# Okabe and Ito's colours for lines and bars: distinct with colour-blind eyes.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+STYLE: Any = {
+    "font.sans-serif": [*CJK_FONTS, "DejaVu Sans"],
+    "axes.unicode_minus": False,
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+}
 
 
 def figure(**kwargs: Any) -> Figure:

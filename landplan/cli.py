@@ -81,10 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     run = add("run", "allocate projects to parcels and write the output folder")
     run.add_argument("--out", metavar="DIR", help="output folder (default out/<name>/)")
     solvers = [x.value for x in SolverName]
+    langs = [x.value for x in Lang]
     run.add_argument("--solver", choices=solvers, help="override solver.name")
     run.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, s")
     run.add_argument("--gap", type=float, metavar="G", help="relative MIP gap, e.g. 0.001")
     run.add_argument("--threads", type=int, metavar="N", help="solver threads")
+    run.add_argument("--lang", choices=langs, help="pages' language (default: map.lang)")
     run.add_argument(
         "--to-postgis",
         metavar="URL",
@@ -136,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, metavar="S", help="solver time limit per point, s"
     )
     sweep.add_argument("--gap", type=float, metavar="G", help="relative MIP gap per point")
+    sweep.add_argument("--lang", choices=langs, help="the page's language (default: map.lang)")
     sweep.set_defaults(func=_sweep)
 
     alt = add("alternatives", "several plans near the optimum that differ, and what they share")
@@ -160,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     alt.add_argument("--solver", choices=solvers, help="override solver.name")
     alt.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per plan, s")
     alt.add_argument("--gap", type=float, metavar="G", help="relative MIP gap per plan")
+    alt.add_argument("--lang", choices=langs, help="pages' language (default: map.lang)")
     alt.set_defaults(func=_alternatives)
 
     compare = sub.add_parser("compare", help="what changed between two output folders")
@@ -176,9 +180,7 @@ def _parser() -> argparse.ArgumentParser:
             description=f"rebuild {what} from an output folder written by 'landplan run'",
         )
         page.add_argument("out_dir", metavar="OUT_DIR")
-        page.add_argument(
-            "--lang", choices=[x.value for x in Lang], help="labels (default: map.lang)"
-        )
+        page.add_argument("--lang", choices=langs, help="labels (default: map.lang)")
         page.add_argument("-v", "--verbose", action="count", default=0)
         page.add_argument("-q", "--quiet", action="store_true")
         page.set_defaults(func=_page, page=what)
@@ -258,11 +260,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _solver_overrides(args: argparse.Namespace) -> dict[str, object]:
-    """``--solver``, ``--time-limit`` and ``--gap`` as scenario keys, where given."""
+    """``--solver``, ``--time-limit``, ``--gap`` and ``--lang`` as scenario keys, where
+    given."""
     given = {
         "solver.name": args.solver,
         "solver.time_limit": args.time_limit,
         "solver.gap": args.gap,
+        "map.lang": args.lang,
     }
     return {key: value for key, value in given.items() if value is not None}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 from landplan.constants import MU_PER_HA, SUPPLY_MODES
 from landplan.domain import LAND_KINDS, EntryScope, Need, Rule, Status
 from landplan.inputs import Inputs
+from landplan.messages import EN, ZH, Words, label, say
 from landplan.scenario import EntryStandards
 from landplan.spatial import SpatialLayer
 
@@ -58,7 +60,7 @@ class Eligibility:
 
     pairs: pd.DataFrame
     funnel: pd.DataFrame
-    reasons: dict[str, str]
+    reasons: dict[str, Words]
 
 
 def eligible_pairs(inputs: Inputs) -> Eligibility:
@@ -327,7 +329,7 @@ def _explain_none(
     zoning: dict[str, frozenset[str]],
     parcels: pd.DataFrame,
     locked_pos: int,
-) -> str:
+) -> Words:
     """Why a project has no eligible parcel: the rule that removed the last candidates.
 
     That rule is the binding one (relaxing it would give candidates back), which is
@@ -338,34 +340,40 @@ def _explain_none(
     left_before = int(
         funnel["candidates"] - sum(int(funnel[r]) for r in rules[: rules.index(binding)])
     )
-    codes = "/".join(sorted(zoning.get(project["sector"], frozenset()))) or "none"
-    land = project["need"] == Need.LAND
-    what = "land parcel" if land else "factory"
-    span = (
-        f"{project['area_min_ha']:g}–{project['area_max_ha']:g} ha"
-        if land
-        else f"{project['floor_m2']:,.0f} m² of floor space"
-    )
-    text = {
-        "locked": "locked parcel",
-        "status": f"status: every candidate {what} is reserved or occupied",
-        "promised": f"promised: every available {what} is promised to another project",
-        "kind": f"kind: no available {what}",
-        "zoning": f"zoning: no available {what} zoned {codes}",
-        "size": f"size: no {what} zoned {codes} with {span}",
-        "supply_mode": f"supply mode: {left_before} {what}(s) fit, none offers "
-        f"{project['supply_modes'] or 'any mode'}",
-        "year": f"availability: {left_before} {what}(s) fit, none is available by "
-        f"{project['start_year']:.0f}",
-        "entry": f"entry standards: {left_before} {what}(s) fit, the project misses the "
-        "investment/output/tax per unit land set by the scenario",
-    }.get(
-        binding,
-        f"{binding.removeprefix('spatial:')}: the {left_before} fitting {what}(s) "
-        "are all excluded by this spatial rule",
-    )
+    codes = "/".join(sorted(zoning.get(project["sector"], frozenset()))) or "—"
+    need = "land" if project["need"] == Need.LAND else "floor"
+    facts: dict[str, Any] = {
+        "what": say(f"none.what.{need}"),
+        "codes": codes,
+        "n": left_before,
+        "span": say(
+            f"none.span.{need}",
+            low=project["area_min_ha"],
+            high=project["area_max_ha"],
+            floor=project["floor_m2"],
+        ),
+        "modes": project["supply_modes"] or say("none.any_mode"),
+        "year": f"{project['start_year']:.0f}",
+    }
+    if binding.startswith("spatial:"):
+        rule = say("none.rule.spatial", name=binding.removeprefix("spatial:"), **facts)
+    else:
+        rule = say(f"none.rule.{binding}", **facts)
     if locked_pos >= 0:
         locked = parcels["parcel_id"].iloc[locked_pos]
-        text = f"locked parcel {locked} is not eligible: {text}"
-    shown = ", ".join(f"{r} {int(funnel[r])}" for r in rules if funnel[r] > 0)
-    return f"no eligible parcel — {text} (of {int(funnel['candidates'])}: {shown})"
+        rule = say("none.locked_not_eligible", parcel=locked, rule=rule)
+    funnel_zh = "，".join(f"{_funnel_word(r, ZH)} {int(funnel[r])}" for r in rules if funnel[r] > 0)
+    funnel_en = ", ".join(f"{_funnel_word(r, EN)} {int(funnel[r])}" for r in rules if funnel[r] > 0)
+    return say(
+        "none.no_eligible",
+        rule=rule,
+        candidates=int(funnel["candidates"]),
+        funnel=Words(funnel_zh, funnel_en),
+    )
+
+
+def _funnel_word(rule: str, lang: str) -> str:
+    """A rule's name in the funnel (a spatial rule by its own name)."""
+    if rule.startswith("spatial:"):
+        return rule.removeprefix("spatial:")
+    return label(f"funnel.{rule}", lang)

@@ -3,7 +3,8 @@
 Reasons (``reason`` codes, stable for scripts): ``no eligible parcel``,
 ``outcompeted``, ``budget``, ``not worth placing``, ``solver stopped``; ``detail``
 gives what a sponsor asks next (which rule, which parcel, which project took it,
-how much subsidy was missing).
+how much subsidy was missing), in English, and ``reason_zh`` / ``detail_zh`` say
+both in Chinese (``messages.CATALOGUE``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,23 @@ import numpy as np
 import pandas as pd
 
 from landplan.allocate import Allocation
+from landplan.messages import ZH, Words, label, say
 from landplan.valuation import PricedPairs, is_land_pair
 
-OUTCOME_COLUMNS = ["project_id", "parcel_id", "status", "reason", "detail"]
+OUTCOME_COLUMNS = [
+    "project_id",
+    "parcel_id",
+    "status",
+    "reason",
+    "detail",
+    "reason_zh",
+    "detail_zh",
+]
 
 
 def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
-    """One row per project: ``project_id, parcel_id, status, reason, detail``."""
+    """One row per project: ``project_id, parcel_id, status, reason, detail`` and the
+    reason and detail in Chinese."""
     projects, parcels, pairs = priced.projects, priced.parcels, priced.pairs
     budget = priced.budget
     chosen = allocation.chosen
@@ -40,10 +51,10 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
     value = pairs["value"].to_numpy()
     subsidy = pairs["subsidy"].to_numpy()
     starts = np.searchsorted(p_all, np.arange(len(projects) + 1))  # pairs are sorted by project
-    rows = []
+    rows: list[tuple[str, str, str, str, Words]] = []
     for i, pid in enumerate(projects["project_id"]):
         if pid in where:
-            rows.append((pid, where[pid], "placed", "", ""))
+            rows.append((pid, where[pid], "placed", "", Words("", "")))
             continue
         if pid in priced.no_pairs:
             rows.append((pid, "", "unplaced", "no eligible parcel", priced.no_pairs[pid]))
@@ -53,16 +64,13 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
         free = np.where(land_pair[own], ~taken[j], free_floor[j] >= floor_need[i])
         best = own[np.argmax(value[own])]
         if not free.any():
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "outcompeted",
-                    f"all {len(own)} eligible parcels are taken; its best, "
-                    f"{jid[j_all[best]]}, went to {taken_by.get(j_all[best], '')}",
-                )
+            detail = say(
+                "why.outcompeted",
+                n=len(own),
+                parcel=jid[j_all[best]],
+                taker=taken_by.get(j_all[best], ""),
             )
+            rows.append((pid, "", "unplaced", "outcompeted", detail))
             continue
         options = own[free]
         affordable = (
@@ -71,38 +79,32 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
         worth = options[value[options] > 0]
         if len(worth) and (not len(affordable) or value[affordable].max() <= 0):
             top = worth[np.argmax(value[worth])]
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "budget",
-                    f"its best free parcel {jid[j_all[top]]} needs {subsidy[top]:,.0f} 万元 of "
-                    f"subsidy; {budget_left or 0:,.0f} 万元 of the budget is left",
-                )
+            detail = say(
+                "why.budget", parcel=jid[j_all[top]], subsidy=subsidy[top], left=budget_left or 0
             )
+            rows.append((pid, "", "unplaced", "budget", detail))
         elif not len(worth):
             top = options[np.argmax(value[options])]
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "not worth placing",
-                    f"its best free parcel {jid[j_all[top]]} adds {value[top]:,.0f} to the "
-                    "objective (the subsidy outweighs its benefits)",
-                )
-            )
+            detail = say("why.not_worth", parcel=jid[j_all[top]], value=value[top])
+            rows.append((pid, "", "unplaced", "not worth placing", detail))
         else:
             top = affordable[np.argmax(value[affordable])]
-            rows.append(
-                (
-                    pid,
-                    "",
-                    "unplaced",
-                    "solver stopped",
-                    f"placing it on {jid[j_all[top]]} would add {value[top]:,.0f}; the "
-                    f"solver stopped at a {100 * allocation.gap:.3f}% gap",
-                )
+            detail = say(
+                "why.stopped", parcel=jid[j_all[top]], value=value[top], gap=100 * allocation.gap
             )
-    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+            rows.append((pid, "", "unplaced", "solver stopped", detail))
+    return pd.DataFrame(
+        [
+            (
+                pid,
+                j,
+                status,
+                reason,
+                detail.en,
+                label(f"reason.{reason}", ZH) if reason else "",
+                detail.zh,
+            )
+            for pid, j, status, reason, detail in rows
+        ],
+        columns=OUTCOME_COLUMNS,
+    )

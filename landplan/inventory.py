@@ -9,7 +9,13 @@ from landplan.inputs import Inputs
 
 
 def inventory(inputs: Inputs) -> str:
-    """Layers, parcels by kind and park (count and ha), projects by sector."""
+    """Layers, parcels by kind and park (count and ha), projects by sector; columns
+    aligned for Chinese text too (pandas' East Asian widths)."""
+    with pd.option_context("display.unicode.east_asian_width", True):
+        return _inventory(inputs)
+
+
+def _inventory(inputs: Inputs) -> str:
     parcels, projects = inputs.parcels, inputs.tables.projects
     lines = [
         f"scenario {inputs.scenario.name}  ({inputs.scenario.file})",

@@ -31,8 +31,10 @@ import pyogrio
 import shapely
 import yaml
 
+from landplan.constants import MU_PER_HA
 from landplan.domain import Datum, Lang, Status
 from landplan.errors import InputError, LandplanError, Problem
+from landplan.messages import CATALOGUE, label
 from landplan.scenario import MapSpec
 
 log = logging.getLogger(__name__)
@@ -41,23 +43,30 @@ log = logging.getLogger(__name__)
 SIMPLIFY_M = 1.0
 PRECISION = 6
 
-STATUS_COLOURS = {
-    Status.AVAILABLE: "#3a9e4f",
-    Status.RESERVED: "#e6a117",
-    Status.OCCUPIED: "#8c8c8c",
+# Parcels by status and kind: status as the outline (colour and dash), kind as a
+# pale fill, so that neither can be mistaken for a sector's strong fill. Colours
+# from the Okabe-Ito and Paul Tol palettes, which stay distinct with colour-blind eyes.
+STATUS_OUTLINES = {
+    Status.AVAILABLE: ("#0072B2", "", 0.8),
+    Status.RESERVED: ("#D55E00", "6 4", 1.8),
+    Status.OCCUPIED: ("#555555", "2 3", 1.4),
 }
-KIND_EDGES = {"factory": "#5b3a8c", "vacant": "#1f5f8b", "collective": "#8b5a1f"}
+STATUS_COLOURS = {status: colour for status, (colour, _, _) in STATUS_OUTLINES.items()}
+KIND_FILLS = {"factory": "#dde7f0", "vacant": "#f6f1d8", "collective": "#eadccd"}
+# Sectors of placed parcels: Paul Tol's "muted" scheme, then his "light" one.
 SECTOR_PALETTE = [
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#17becf",
-    "#e377c2",
-    "#bcbd22",
-    "#8c564b",
-    "#7f7f7f",
+    "#CC6677",
+    "#332288",
+    "#DDCC77",
+    "#117733",
+    "#88CCEE",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#77AADD",
+    "#EE8866",
+    "#BBCC33",
 ]
 # Cost-share layer: share borne per ha of land used, as a fraction of the park average.
 RATIO_CLASSES = [
@@ -68,64 +77,6 @@ RATIO_CLASSES = [
     (1.3, np.inf, "#b2182b"),
 ]
 
-TEXT: dict[str, tuple[str, str]] = {
-    "parcel_id": ("地块编号", "Parcel"),
-    "kind": ("类型", "Kind"),
-    "zoning": ("用地性质", "Zoning"),
-    "park": ("园区", "Park"),
-    "area_ha": ("面积（公顷）", "Area (ha)"),
-    "status": ("状态", "Status"),
-    "project_ids": ("项目编号", "Projects"),
-    "project_names": ("项目名称", "Project names"),
-    "sectors": ("产业", "Sectors"),
-    "sector": ("主导产业", "Sector"),
-    "n_projects": ("项目数", "Projects placed"),
-    "park_avg_cost": ("园区平均成本（万元/公顷）", "Park average cost (10k yuan/ha)"),
-    "land_used_ha": ("用地（公顷）", "Land used (ha)"),
-    "base_share": ("基准分摊（万元）", "Base share (10k yuan)"),
-    "share": ("实际分摊（万元）", "Share borne (10k yuan)"),
-    "subsidy": ("区级补贴（万元）", "District subsidy (10k yuan)"),
-    "spread_burden": ("其他用地分担（万元）", "Spread to others (10k yuan)"),
-    "share_ratio": ("分摊/园区均价", "Share / park average"),
-    "capped": ("按70%封顶", "Capped (high-tech)"),
-    "factory": ("标准厂房", "Standard factories"),
-    "vacant": ("已征未建/未征闲置用地", "Vacant and unacquired plots"),
-    "collective": ("集体经营性建设用地", "Village-collective land"),
-    "available": ("可用", "available"),
-    "reserved": ("预留", "reserved"),
-    "occupied": ("已占用", "occupied"),
-    "allocation": ("项目落位（按产业）", "Allocation by sector"),
-    "costshare": ("成本分摊（相对园区均价）", "Cost share vs park average"),
-    "parks": ("园区边界", "Park boundaries"),
-    "unplaced": ("未落位项目", "Unplaced projects"),
-    "search": ("搜索地块或项目编号", "Search parcel or project id"),
-    "not_found": ("未找到", "not found"),
-    "none": ("无", "none"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
-    "legend": ("图例", "Legend"),
-    "constraint": ("空间约束", "Constraint"),
-    "why": ("为何在此", "Why here"),
-    "v_output": ("产值", "output"),
-    "v_tax": ("税收", "tax"),
-    "v_jobs": ("就业", "jobs"),
-    "v_hightech": ("高精尖", "high-tech"),
-    "v_major": ("重大项目", "major"),
-    "v_positioning": ("主导产业", "positioning"),
-    "v_preferred_park": ("意向园区", "preferred park"),
-    "v_near": ("邻近配套", "proximity"),
-    "v_land": ("用地", "land"),
-    "v_subsidy": ("区级补贴", "subsidy"),
-    "v_deferred": ("递延分摊", "deferred"),
-    "v_spread": ("其他用地分担", "spread"),
-    "objective_value": ("目标值", "objective value"),
-    "importance": ("地块重要性（目标值降幅）", "Importance (objective lost without it)"),
-    "importance_pct": ("重要性（占目标值%）", "Importance (% of objective)"),
-    "importance_layer": ("地块重要性（收回后的损失）", "Parcel importance (loss if taken back)"),
-    "cannot_withhold": ("不可收回（无可行方案）", "cannot be taken back (no plan)"),
-    "withhold": ("若收回", "If taken back"),
-}
-
 # Importance layer: the fall of the objective without the parcel, % of the objective.
 IMPORTANCE_CLASSES = [
     (0.0, 0.1, "#fee5d9"),
@@ -134,12 +85,17 @@ IMPORTANCE_CLASSES = [
     (1.0, np.inf, "#cb181d"),
 ]
 CANNOT_WITHHOLD = "#252525"
+# Parcel and project ids are written on the parcels from this zoom level on.
+LABEL_ZOOM = 16
+# Sentences filled in Python: the page needs none of them.
+_NOT_ON_MAP = {"why", "none", "funnel", "report", "sheet", "sweep", "chart", "kpi", "head"}
 
 
-def text(key: str, lang: str, table: dict[str, tuple[str, str]] = TEXT) -> str:
-    """A label of ``table`` in Chinese or English (the key itself if it has none)."""
-    zh, en = table.get(key, (key, key))
-    return zh if lang == Lang.ZH else en
+def sector_name(code: str, lang: str, labels: dict[str, str]) -> str:
+    """A sector in words: zoning.csv's ``label_zh`` in Chinese, else the code spelled out."""
+    if lang == Lang.ZH and labels.get(code):
+        return labels[code]
+    return code.replace("_", " ")
 
 
 # The location terms of a placed pair's value, as the report and map show them.
@@ -160,7 +116,7 @@ def why_here(row: pd.Series, lang: str) -> str:
     for term in WHY_TERMS:
         value = pd.to_numeric(row.get(term, 0.0), errors="coerce")
         if pd.notna(value) and abs(value) >= 0.5:
-            parts.append(f"{text(term, lang)} {value:+,.0f}".replace("-", "−"))
+            parts.append(f"{label(term, lang)} {value:+,.0f}".replace("-", "−"))
     return ("；" if lang == Lang.ZH else "; ").join(parts)
 
 
@@ -260,6 +216,54 @@ def map_spec(scenario: dict[str, Any]) -> MapSpec:
 # -- building the page -----------------------------------------------------------------
 
 
+def sentence(key: str) -> bool:
+    """True for the catalogue's entries the map page never needs (filled in Python)."""
+    return "." in key and key.split(".")[0] in _NOT_ON_MAP
+
+
+def unplaced_reasons(unplaced: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``unplaced`` with ``reason`` and ``detail`` in ``lang`` and the code in
+    ``reason_code`` (allocation.csv has them in English and, beside, in Chinese)."""
+    out = unplaced.rename(columns={"reason": "reason_code"})
+    out["reason"] = [label(f"reason.{code}", lang, default=code) for code in out["reason_code"]]
+    if lang == Lang.ZH and "detail_zh" in out:
+        out["detail"] = out["detail_zh"].where(out["detail_zh"] != "", out["detail"])
+    return out
+
+
+def kpi_rows(summary: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The plan's indicators: each 2025 target with 2020 and this plan, then 亩均
+    output and tax (the plan sets no target for them)."""
+    rows = [
+        {
+            "key": key,
+            "indicator": label(f"kpi.{key}", lang, default=t["label"]),
+            "unit": label(f"unit.{t['unit']}", lang, default=t["unit"]),
+            "base2020": t["2020"],
+            "target2025": t["2025"],
+            "plan": t["plan"],
+        }
+        for key, t in summary["targets_2025"].items()
+    ]
+    kpis = summary["kpis"]
+    per_ha = kpis.get("output_per_ha")
+    for key, value in (
+        ("output_per_mu", None if per_ha is None else per_ha / MU_PER_HA),
+        ("tax_per_mu", kpis.get("tax_per_mu")),
+    ):
+        rows.append(
+            {
+                "key": key,
+                "indicator": label(f"kpi.{key}", lang),
+                "unit": label("unit.万元/mu", lang),
+                "base2020": None,
+                "target2025": None,
+                "plan": value,
+            }
+        )
+    return rows
+
+
 def sector_colours(sectors: list[str]) -> dict[str, str]:
     return {s: SECTOR_PALETTE[k % len(SECTOR_PALETTE)] for k, s in enumerate(sorted(sectors))}
 
@@ -337,13 +341,18 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     if parcels.crs is None or not len(parcels):
         raise LandplanError(f"{folder.path}: allocation.gpkg has no parcels to map")
     display = _display(parcels, options)
+    display["area_mu"] = (parcels["area_ha"] * MU_PER_HA).round(2)
+    if "land_used_ha" in display:
+        display["land_used_mu"] = (parcels["land_used_ha"] * MU_PER_HA).round(2)
     placed = display[display["project_ids"] != ""]
-    west, south, east, north = display.total_bounds
+    boundaries = _park_outlines(parcels, options)
+    # the opening view: the parks (the parcels where no park is drawn)
+    west, south, east, north = (display if boundaries is None else boundaries).total_bounds
     m = OfflineMap(
         location=[(south + north) / 2, (west + east) / 2],
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # the page adds a metric-only scale
         zoom_control=True,
     )
     if options.tiles:
@@ -352,8 +361,9 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
         ).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
 
-    fields = ["parcel_id", "kind", "zoning", "park", "area_ha", "status", "project_ids"]
-    money = ["sectors", "project_names", "land_used_ha", "base_share", "share", "subsidy"]
+    fields = ["parcel_id", "kind", "zoning", "park", "area_ha", "area_mu", "status", "project_ids"]
+    money = ["sectors", "project_names", "land_used_ha", "land_used_mu", "base_share", "share"]
+    money += ["subsidy"]
     money += ["spread_burden", "share_ratio", "capped"]
     worth = "importance" in parcels.columns  # run --importance
     if worth:
@@ -378,18 +388,18 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     for kind in ("factory", "vacant", "collective"):
         subset = display[display["kind"] == kind]
         if len(subset):
-            add(text(kind, lang), kind, subset, style="status")
-    add(text("allocation", lang), "allocation", placed, style="sector")
-    add(text("costshare", lang), "costshare", placed, style="ratio", show=False)
+            add(label(f"kind.{kind}", lang), kind, subset, style="status")
+    add(label("map.allocation", lang), "allocation", placed, style="sector")
+    add(label("map.costshare", lang), "costshare", placed, style="ratio", show=False)
     if worth:
-        add(text("importance_layer", lang), "importance", placed, style="importance", show=False)
+        add(label("map.importance", lang), "importance", placed, style="importance", show=False)
     constraints = _display(folder.constraints, options) if len(folder.constraints) else None
     if constraints is not None:
         for name, group in constraints.groupby("name"):
             fc = json.loads(group[["name", "rule", "geometry"]].to_json())
             layer = folium.GeoJson(
                 fc,
-                name=f"{text('constraint', lang)}: {name}",
+                name=f"{label('map.constraint', lang)}: {name}",
                 style_function=lambda _f: {
                     "color": "#b2182b",
                     "weight": 1.5,
@@ -400,9 +410,8 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
             )
             layer.add_to(m)
             passive.append(layer.get_name())
-    boundaries = _park_outlines(parcels, options)
     if boundaries is not None:
-        group = folium.FeatureGroup(name=text("parks", lang))
+        group = folium.FeatureGroup(name=label("map.parks", lang))
         outline = folium.GeoJson(
             json.loads(boundaries[["park", "geometry"]].to_json()),
             style_function=lambda _f: {"color": "#333", "weight": 2, "fill": False},
@@ -427,12 +436,15 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
         "layers": layers,
         "styles": styles,
         "passive": passive,
-        "text": {k: text(k, lang) for k in TEXT},
-        "statusColours": STATUS_COLOURS,
-        "kindEdges": KIND_EDGES,
+        "text": {k: label(k, lang) for k in CATALOGUE if not sentence(k)},
+        "statusOutlines": STATUS_OUTLINES,
+        "kindFills": KIND_FILLS,
         "sectorColours": sector_colours(sectors),
-        # zh: the sector names of zoning.csv's label_zh, where it gives them
-        "sectorLabels": folder.summary.get("sector_labels", {}) if lang == Lang.ZH else {},
+        # zh: the sector names of zoning.csv's label_zh; en: the codes spelled out
+        "sectorLabels": {
+            s: sector_name(s, lang, folder.summary.get("sector_labels", {})) for s in sectors
+        },
+        "labelZoom": LABEL_ZOOM,
         "ratioClasses": [[lo, None if np.isinf(hi) else hi, c] for lo, hi, c in RATIO_CLASSES],
         "importanceClasses": [
             [lo, None if np.isinf(hi) else hi, c] for lo, hi, c in IMPORTANCE_CLASSES
@@ -441,7 +453,9 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
         else [],
         "cannotWithhold": CANNOT_WITHHOLD,
         "parkLabels": [] if boundaries is None else list(boundaries["park"]),
-        "unplaced": _props(unplaced, ["project_id", "name", "reason", "detail"]),
+        "unplaced": _props(
+            unplaced_reasons(unplaced, lang), ["project_id", "name", "reason", "detail"]
+        ),
         "why": {
             str(row["project_id"]): why_here(row, lang)
             for _, row in folder.allocation[folder.allocation["status"] == "placed"].iterrows()
@@ -508,32 +522,41 @@ html, body {height: 100%; margin: 0}
 .lp-panel {background: rgba(255,255,255,.95); padding: 6px 8px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,.35); font: 12px/1.4 sans-serif; max-width: 320px}
 .lp-panel h4 {margin: 0 0 4px; font-size: 13px}
-.lp-unplaced {max-height: 40vh; overflow-y: auto}
+.lp-panel h4 button {float: right; margin-left: 8px; font-size: 11px; cursor: pointer}
+.lp-folded .lp-body {display: none}
+.lp-folded h4 {margin: 0}
+.lp-unplaced {max-height: 32vh; overflow-y: auto; margin: 0; padding-left: 16px}
 .lp-unplaced li {margin-bottom: 3px}
-.lp-swatch {display: inline-block; width: 12px; height: 12px; margin-right: 4px;
+#lp-legend .lp-body {max-height: 60vh; overflow-y: auto}
+.lp-swatch {display: inline-block; width: 14px; height: 10px; margin-right: 4px;
   vertical-align: middle; border: 1px solid #555}
 .lp-popup table {border-collapse: collapse}
 .lp-popup th {text-align: left; padding-right: 8px; color: #555; font-weight: normal}
 .lp-why {margin-top: 4px; color: #333; max-width: 300px}
-.lp-park-label {pointer-events: none}
+.lp-park-label, .lp-label {pointer-events: none}
 .lp-park-label span {font: bold 13px sans-serif; color: #222; white-space: nowrap;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff}
+.lp-label span {display: block; transform: translate(-50%, -50%); font: 11px sans-serif;
+  color: #111; white-space: nowrap; text-align: center;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 2px #fff}
+.lp-label b {font-weight: bold}
 .lp-search input {width: 190px}
 """
 
 # Plain ES5 so that the page works in the older browsers intranets keep.
 _JS_HELPERS = r"""{
-  config: null, index: {},
+  config: null, index: {}, labels: null,
   styles: {
     status: function (f) {
       var c = landplan.config, p = f.properties;
-      return {color: c.kindEdges[p.kind] || '#333', weight: 1,
-              fillColor: c.statusColours[p.status] || '#ccc', fillOpacity: 0.45};
+      var line = c.statusOutlines[p.status] || ['#333', '', 1];
+      return {color: line[0], weight: line[2], dashArray: line[1] || null,
+              fillColor: c.kindFills[p.kind] || '#eee', fillOpacity: 0.9};
     },
     sector: function (f) {
       var c = landplan.config, s = (f.properties.sectors || '').split(';')[0];
       return {color: '#222', weight: 1, fillColor: c.sectorColours[s] || '#666',
-              fillOpacity: 0.8};
+              fillOpacity: 0.85};
     },
     ratio: function (f) {
       var c = landplan.config, r = f.properties.share_ratio, colour = '#ccc';
@@ -563,31 +586,37 @@ _JS_HELPERS = r"""{
     if (cls) { e.className = cls; }
     return e;
   },
+  num: function (v, digits) {
+    var lang = landplan.config.lang === 'zh' ? 'zh-CN' : 'en-GB';
+    return Number(v).toLocaleString(lang, {maximumFractionDigits: digits});
+  },
   popup: function (p, key) {
     var c = landplan.config, t = c.text, box = landplan.el('div', null, 'lp-popup');
     var table = landplan.el('table');
-    var rows = ['parcel_id', 'kind', 'zoning', 'park', 'area_ha', 'status'];
+    var rows = ['parcel_id', 'kind', 'zoning', 'park', 'area_ha', 'area_mu', 'status'];
     if (p.project_ids) {
-      rows = rows.concat(['project_ids', 'project_names', 'sectors', 'land_used_ha']);
+      rows = rows.concat(['project_ids', 'project_names', 'sectors', 'land_used_ha',
+                          'land_used_mu']);
       if (key === 'costshare' || key === 'allocation' || key === 'importance') {
         rows = rows.concat(['base_share', 'share', 'subsidy', 'spread_burden', 'share_ratio',
                             'capped', 'importance', 'importance_pct', 'withhold']);
       }
     }
     for (var i = 0; i < rows.length; i++) {
-      var v = p[rows[i]];
+      var name = rows[i], v = p[name];
       if (v === null || v === undefined || v === '') { continue; }
-      if (rows[i] === 'kind' || rows[i] === 'status') { v = t[v] || v; }
-      if (rows[i] === 'capped') { v = v ? t.yes : t.no; }
-      if (rows[i] === 'withhold') {
+      if (name === 'kind' || name === 'status') { v = t[name + '.' + v] || v; }
+      else if (name === 'capped') { v = v ? t.yes : t.no; }
+      else if (name === 'withhold') {
         if (v !== 'infeasible') { continue; }
-        v = t.cannot_withhold;
-      }
-      if (rows[i] === 'sectors') {
+        v = t['map.cannot_withhold'];
+      } else if (name === 'sectors') {
         v = String(v).split(';').map(function (s) { return c.sectorLabels[s] || s; }).join('；');
+      } else if (typeof v === 'number') {
+        v = landplan.num(v, name === 'share_ratio' ? 3 : name.slice(-3) === '_ha' ? 4 : 2);
       }
       var tr = landplan.el('tr');
-      tr.appendChild(landplan.el('th', t[rows[i]] || rows[i]));
+      tr.appendChild(landplan.el('th', t[name] || name));
       tr.appendChild(landplan.el('td', v));
       table.appendChild(tr);
     }
@@ -597,7 +626,7 @@ _JS_HELPERS = r"""{
       for (var k = 0; k < ids.length; k++) {
         var why = c.why[ids[k]];
         if (why) {
-          box.appendChild(landplan.el('div', t.why + ' ' + ids[k] + '：' + why, 'lp-why'));
+          box.appendChild(landplan.el('div', t['map.why'] + ' ' + ids[k] + '：' + why, 'lp-why'));
         }
       }
     }
@@ -613,7 +642,19 @@ _JS_HELPERS = r"""{
       var k = String(ids[i]).toLowerCase();
       if (!landplan.index[k] || key === 'allocation') { landplan.index[k] = layer; }
     }
+    if (key === 'factory' || key === 'vacant' || key === 'collective') {
+      // its label, shown from config.labelZoom on: the parcel id, its projects in bold
+      var span = landplan.el('span');
+      span.appendChild(landplan.el('div', p.parcel_id));
+      if (p.project_ids) {
+        var ids = String(p.project_ids).split(';');
+        var more = ids.length > 1 ? ' +' + (ids.length - 1) : '';
+        span.appendChild(landplan.el('b', ids[0] + more));
+      }
+      landplan.pending.push([layer, span]);
+    }
   },
+  pending: [],
   control: function (position, build) {
     var C = L.Control.extend({onAdd: function () {
       var div = landplan.el('div', null, 'lp-panel');
@@ -623,6 +664,23 @@ _JS_HELPERS = r"""{
       return div;
     }});
     return new C({position: position});
+  },
+  foldable: function (div, title, body, folded) {
+    // a panel whose body folds away behind its title
+    var t = landplan.config.text, head = landplan.el('h4', title);
+    var button = landplan.el('button', folded ? t['map.show'] : t['map.hide']);
+    button.type = 'button';
+    button.className = 'lp-fold';
+    button.addEventListener('click', function () {
+      var now = div.className.indexOf('lp-folded') < 0;
+      div.className = now ? div.className + ' lp-folded' : div.className.replace(' lp-folded', '');
+      button.textContent = now ? t['map.show'] : t['map.hide'];
+    });
+    head.appendChild(button);
+    body.className += ' lp-body';
+    div.appendChild(head);
+    div.appendChild(body);
+    if (folded) { div.className += ' lp-folded'; }
   },
   find: function (query) {
     var layer = landplan.index[String(query).trim().toLowerCase()];
@@ -638,6 +696,59 @@ _JS_HELPERS = r"""{
     layer.openPopup(layer.getBounds().getCenter());
     return true;
   },
+  legend: function (div) {
+    var config = landplan.config, t = config.text, body = landplan.el('div');
+    function row(fill, label, line, dash) {
+      var r = landplan.el('div'), s = landplan.el('span', null, 'lp-swatch');
+      s.style.background = fill;
+      if (line) {
+        var kind = !dash ? 'solid ' : dash.length > 3 ? 'dashed ' : 'dotted ';
+        s.style.border = '2px ' + kind + line;
+      }
+      r.appendChild(s); r.appendChild(document.createTextNode(label)); body.appendChild(r);
+    }
+    body.appendChild(landplan.el('b', t['map.allocation']));
+    for (var s in config.sectorColours) {
+      row(config.sectorColours[s], config.sectorLabels[s] || s);
+    }
+    body.appendChild(landplan.el('b', t['map.kind_fill']));
+    for (var k in config.kindFills) { row(config.kindFills[k], t['kind.' + k] || k); }
+    body.appendChild(landplan.el('b', t['map.status_outline']));
+    for (var st in config.statusOutlines) {
+      var o = config.statusOutlines[st];
+      row('#fff', t['status.' + st] || st, o[0], o[1]);
+    }
+    body.appendChild(landplan.el('b', t['map.costshare']));
+    for (var i = 0; i < config.ratioClasses.length; i++) {
+      var c = config.ratioClasses[i];
+      row(c[2], c[0] + (c[1] === null ? '+' : '–' + c[1]));
+    }
+    row('#fff', t.capped, '#000', '4 3');
+    if (config.importanceClasses.length) {
+      body.appendChild(landplan.el('b', t.importance_pct));
+      for (var m = 0; m < config.importanceClasses.length; m++) {
+        var q = config.importanceClasses[m];
+        row(q[2], q[0] + (q[1] === null ? '+' : '–' + q[1]));
+      }
+      row(config.cannotWithhold, t['map.cannot_withhold']);
+    }
+    landplan.foldable(div, t['map.legend'], body, false);
+  },
+  showLabels: function () {
+    var map = window[landplan.config.map], on = map.getZoom() >= landplan.config.labelZoom;
+    if (!landplan.labels) {
+      landplan.labels = L.layerGroup();
+      for (var i = 0; i < landplan.pending.length; i++) {
+        var layer = landplan.pending[i][0], span = landplan.pending[i][1];
+        L.marker(layer.getBounds().getCenter(), {
+          interactive: false, keyboard: false,
+          icon: L.divIcon({className: 'lp-label', html: span, iconSize: null})
+        }).addTo(landplan.labels);
+      }
+    }
+    if (on && !map.hasLayer(landplan.labels)) { map.addLayer(landplan.labels); }
+    if (!on && map.hasLayer(landplan.labels)) { map.removeLayer(landplan.labels); }
+  },
   start: function (config) {
     landplan.config = config;
     var map = window[config.map], t = config.text;
@@ -650,57 +761,35 @@ _JS_HELPERS = r"""{
       layer.options.style = style;
       layer.setStyle(style);
     }
+    L.control.scale({metric: true, imperial: false, position: 'bottomright'}).addTo(map);
     landplan.control('topleft', function (div) {
       div.className += ' lp-search';
       var input = landplan.el('input'), note = landplan.el('div');
-      input.type = 'search'; input.placeholder = t.search; input.id = 'lp-search';
+      input.type = 'search'; input.placeholder = t['map.search']; input.id = 'lp-search';
       input.addEventListener('keydown', function (e) {
-        if (e.key === 'Enter') { note.textContent = landplan.find(input.value) ? '' : t.not_found; }
+        if (e.key === 'Enter') {
+          note.textContent = landplan.find(input.value) ? '' : t['map.not_found'];
+        }
       });
       div.appendChild(input); div.appendChild(note);
     }).addTo(map);
     landplan.control('bottomleft', function (div) {
       div.id = 'lp-unplaced';
-      div.appendChild(landplan.el('h4', t.unplaced + ' (' + config.unplaced.length + ')'));
       var list = landplan.el('ul', null, 'lp-unplaced');
       for (var i = 0; i < config.unplaced.length; i++) {
         var u = config.unplaced[i], li = landplan.el('li');
         li.appendChild(landplan.el('b', u.project_id + ' ' + (u.name || '')));
-        li.appendChild(landplan.el('div', u.reason + (u.detail ? ': ' + u.detail : '')));
+        var colon = config.lang === 'zh' ? '：' : ': ';
+        li.appendChild(landplan.el('div', u.reason + (u.detail ? colon + u.detail : '')));
         list.appendChild(li);
       }
       if (!config.unplaced.length) { list.appendChild(landplan.el('li', t.none)); }
-      div.appendChild(list);
+      var title = t['map.unplaced'] + ' (' + config.unplaced.length + ')';
+      landplan.foldable(div, title, list, window.innerHeight < 700);
     }).addTo(map);
     landplan.control('bottomright', function (div) {
       div.id = 'lp-legend';
-      div.appendChild(landplan.el('h4', t.legend));
-      function row(colour, label, dashed) {
-        var r = landplan.el('div'), s = landplan.el('span', null, 'lp-swatch');
-        s.style.background = colour;
-        if (dashed) { s.style.border = '2px dashed #000'; }
-        r.appendChild(s); r.appendChild(document.createTextNode(label)); div.appendChild(r);
-      }
-      div.appendChild(landplan.el('b', t.allocation));
-      for (var s in config.sectorColours) {
-        row(config.sectorColours[s], config.sectorLabels[s] || s);
-      }
-      div.appendChild(landplan.el('b', t.status));
-      for (var k in config.statusColours) { row(config.statusColours[k], t[k] || k); }
-      div.appendChild(landplan.el('b', t.costshare));
-      for (var i = 0; i < config.ratioClasses.length; i++) {
-        var c = config.ratioClasses[i];
-        row(c[2], c[0] + (c[1] === null ? '+' : '–' + c[1]));
-      }
-      row('#fff', t.capped, true);
-      if (config.importanceClasses.length) {
-        div.appendChild(landplan.el('b', t.importance_pct));
-        for (var m = 0; m < config.importanceClasses.length; m++) {
-          var q = config.importanceClasses[m];
-          row(q[2], q[0] + (q[1] === null ? '+' : '–' + q[1]));
-        }
-        row(config.cannotWithhold, t.cannot_withhold);
-      }
+      landplan.legend(div);
     }).addTo(map);
     var parks = config.layers.parks && window[config.layers.parks];
     if (parks) {
@@ -713,6 +802,8 @@ _JS_HELPERS = r"""{
         }
       });
     }
+    map.on('zoomend', landplan.showLabels);
+    landplan.showLabels();
   }
 }"""
 

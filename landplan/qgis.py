@@ -15,7 +15,8 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 import pyogrio
 
-from landplan.maps import STATUS_COLOURS, TEXT, sector_colours
+from landplan.maps import STATUS_COLOURS, sector_colours
+from landplan.messages import CATALOGUE
 
 # What QGIS shows for a parcel's class: its first sector if placed, else its status.
 CLASS_EXPRESSION = 'CASE WHEN "sector" <> \'\' THEN "sector" ELSE \'status: \' || "status" END'
@@ -50,16 +51,18 @@ def parcel_style_qml(sectors: list[str], fields: list[str]) -> str:
     classes = [(s, c, 204) for s, c in sector_colours(sectors).items()]
     classes += [(f"status: {k}", c, 115) for k, c in STATUS_COLOURS.items()]
     for k, (value, colour, alpha) in enumerate(classes):
-        label = value if not value.startswith("status: ") else TEXT[value[8:]][0] + " " + value
+        label = value
+        if value.startswith("status: "):
+            label = CATALOGUE[f"status.{value[8:]}"][0] + " " + value
         categories.append(
             f'<category value={quoteattr(value)} symbol="{k}" label={quoteattr(label)}'
             ' render="true"/>'
         )
         symbols.append(_symbol(str(k), colour, alpha))
     aliases = "".join(
-        f'<alias field={quoteattr(f)} index="{k}" name={quoteattr(" / ".join(TEXT[f]))}/>'
+        f'<alias field={quoteattr(f)} index="{k}" name={quoteattr(" / ".join(CATALOGUE[f]))}/>'
         for k, f in enumerate(fields)
-        if f in TEXT
+        if f in CATALOGUE
     )
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"

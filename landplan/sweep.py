@@ -22,11 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-from landplan.charts import figure, png_img
+from landplan.charts import figure, has_cjk_font, png_img
+from landplan.constants import MU_PER_HA
+from landplan.domain import Lang
 from landplan.eligibility import Eligibility, eligible_pairs
 from landplan.errors import InputError, LandplanError, Problem
 from landplan.inputs import Inputs, cross_check, load_inputs
+from landplan.messages import ZH, label, say
 from landplan.output import write_folder
 from landplan.results import allocation_table, summary
 from landplan.run import compute
@@ -154,7 +158,8 @@ def sweep(
     scheduler: str | None = None,
     fixed: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Run every point and write ``sweep.csv`` and ``sweep.html`` to ``out_dir``.
+    """Run every point and write ``sweep.csv`` and ``sweep.html`` (in ``map.lang``)
+    to ``out_dir``.
 
     ``fixed`` overrides apply to every point without being swept (e.g. a looser
     ``solver.gap`` or a shorter ``solver.time_limit`` per point).
@@ -174,7 +179,7 @@ def sweep(
     plans = [row.pop("_plan", None) for row in rows]
     table = pd.DataFrame(rows)
     table.insert(0, "point", range(len(table)))
-    for column in ("reason", *HEADLINES):  # present even when every point failed
+    for column in ("reason", *HEADLINES, *PAYERS, *_COLUMNS):  # even if every point failed
         if column not in table:
             table[column] = "" if column == "reason" else float("nan")
     wall = time.perf_counter() - start
@@ -182,7 +187,8 @@ def sweep(
     writers: dict[str, Callable[[Path], object]] = {
         "sweep.csv": lambda p: table.to_csv(p, index=False),
         "sweep.html": lambda p: p.write_text(
-            sweep_html(table, list(sets), name=base.name, wall_s=wall), encoding="utf-8"
+            sweep_html(table, list(sets), name=base.name, wall_s=wall, lang=base.map.lang),
+            encoding="utf-8",
         ),
     }
     for k, plan in enumerate(plans):
@@ -259,67 +265,226 @@ def _run_dask(
     return rows
 
 
-HEADLINES = {
-    "hightech_placed": "high-tech projects placed",
-    "subsidy": "district fund subsidy (万元)",
-    "spread_burden": "extra cost borne by other land users (万元)",
-    "output_per_ha": "output per ha of the plan (万元/ha)",
-    "land_used_ha": "land used (ha)",
-    "objective": "objective",
+# The outcomes charted against each swept key (sweep.csv's columns).
+HEADLINES = (
+    "hightech_placed",
+    "subsidy",
+    "spread_burden",
+    "output_per_ha",
+    "land_used_ha",
+    "objective",
+)
+# Who bears the part of the land cost the high-tech cap takes off: column, colour.
+PAYERS = {"subsidy": "#0072B2", "spread_burden": "#E69F00", "deferred": "#999999"}
+_PAYER_WORDS = {
+    "subsidy": "sweep.fund",
+    "spread_burden": "sweep.others",
+    "deferred": "sweep.deferred",
+}
+# The table's columns after the swept keys, and their decimals.
+_COLUMNS = {
+    "status": None,
+    "placed": 0,
+    "hightech_placed": 0,
+    "objective": 0,
+    "gap": 4,
+    "land_used_ha": 1,
+    "land_used_mu": 0,
+    "subsidy": 0,
+    "spread_burden": 0,
+    "deferred": 0,
+    "output_per_ha": 0,
+    "tax_per_mu": 1,
+    "runtime_s": 1,
+}
+_HEADERS = {
+    "placed": "sweep.placed",
+    "hightech_placed": "sweep.hightech_placed",
+    "objective": "sweep.objective",
+    "gap": "sweep.gap",
+    "land_used_ha": "sweep.land_used_ha",
+    "land_used_mu": "sweep.land_used_mu",
+    "subsidy": "sweep.subsidy",
+    "spread_burden": "sweep.spread",
+    "deferred": "sweep.deferred_total",
+    "output_per_ha": "sweep.output_per_ha",
+    "tax_per_mu": "sweep.tax_per_mu",
+    "runtime_s": "sweep.wall_s",
+    "status": "sweep.status",
+    "reason": "sweep.error",
 }
 
 
-def sweep_html(table: pd.DataFrame, keys: list[str], *, name: str, wall_s: float) -> str:
-    """A self-contained page: one figure per swept key, the table below."""
+def sweep_html(
+    table: pd.DataFrame, keys: list[str], *, name: str, wall_s: float, lang: str = Lang.ZH
+) -> str:
+    """A self-contained page for policy staff: per swept key, the outcomes and who
+    pays; then every point with its figures and a link to its plan."""
+    esc = html.escape
+    cjk = has_cjk_font()
+    drawn = lang if cjk else Lang.EN  # chart text in English where no font draws Chinese
     ok = table[table["status"] != "failed"]
-    figures = []
+    sections = []
     for key in keys if len(ok) else []:
-        others = [k for k in keys if k != key]
-        fig = figure(figsize=(13, 7))
-        axes = fig.subplots(2, 3)
-        for ax, (col, label) in zip(axes.flat, HEADLINES.items(), strict=True):
-            groups: Iterable[tuple[Any, pd.DataFrame]] = (
-                ok.groupby(others, dropna=False) if others else [("", ok)]
-            )
-            for group_key, group in groups:
-                g = group.sort_values(key)
-                ax.plot(g[key], g[col], marker="o", label=_label(others, group_key))
-            ax.set_title(
-                label.replace("(万元)", "(10k yuan)").replace("万元/ha", "10k yuan/ha"), fontsize=10
-            )
-            ax.set_xlabel(key)
-            ax.grid(alpha=0.3)
-        if others:
-            axes.flat[0].legend(fontsize=8)
-        figures.append(
-            f"<h2>Outcomes against {html.escape(key)}</h2>{png_img(fig, alt=key, dpi=90)}"
+        sections.append(
+            f"<h2>{esc(say('sweep.outcomes', key=setting_name(key, lang)).in_(lang))}</h2>"
+            + _outcomes_chart(ok, key, [k for k in keys if k != key], drawn)
+        )
+    if len(ok):
+        sections.append(
+            f"<h2>{esc(label('sweep.who_pays', lang))}</h2>{_payers_chart(ok, keys, drawn)}"
         )
     failed = table[table["status"] == "failed"]
     notes = (
-        f"<p>{len(failed)} of {len(table)} points failed; their reasons are in the table.</p>"
+        f"<p>{esc(say('sweep.failed', failed=len(failed), runs=len(table)).in_(lang))}</p>"
         if len(failed)
         else ""
     )
+    listed = ("、" if lang == ZH else ", ").join(setting_name(k, lang) for k in keys)
+    intro = say("sweep.intro", runs=len(table), keys=listed, wall=wall_s).in_(lang)
+    title = say("sweep.title", name=name).in_(lang)
     return (
-        "<!doctype html><html lang='en'><meta charset='utf-8'>"
-        f"<title>Sweep of {html.escape(name)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em;max-width:1300px}"
-        "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px}"
-        "img{max-width:100%}</style>"
-        f"<h1>Sweep of {html.escape(name)}</h1>"
-        f"<p>{len(table)} runs over {', '.join(map(html.escape, keys))} in {wall_s:.1f} s. "
-        "Each point is a full allocation under the scenario with those values; the "
-        "plots show what the plan places, what the district fund pays and what other "
-        "land users bear as each value changes.</p>"
-        f"{notes}{''.join(figures)}<h2>All points</h2>"
-        f"{table.to_html(index=False, na_rep='', float_format=lambda v: f'{v:,.4g}')}"
-        "</html>"
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{esc(title)}</h1><p>{esc(intro)}</p>{notes}{''.join(sections)}"
+        f"<h2>{esc(label('sweep.all_points', lang))}</h2>"
+        f"<div class='scroll'>{_points_table(table, keys, lang)}</div></body></html>"
     )
 
 
-def _label(keys: list[str], values: Any) -> str:
+def setting_name(key: str, lang: str) -> str:
+    """A swept key in words (the key itself where the catalogue has none)."""
+    return label(f"setting.{key}", lang, default=key)
+
+
+def _value_words(value: Any, lang: str) -> str:
+    """A swept value as people read it: numbers with separators, names in words."""
+    if isinstance(value, bool):
+        return label("yes" if value else "no", lang)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,.10g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return label(f"value.{value}", lang, default=str(value))
+
+
+def _numeric(values: pd.Series) -> bool:
+    return bool(pd.to_numeric(values, errors="coerce").notna().all())
+
+
+def _outcomes_chart(ok: pd.DataFrame, key: str, others: list[str], lang: str) -> str:
+    """Six panels of outcomes against ``key``: lines for a number, bars for a name;
+    one line or bar group per combination of the other keys."""
+    fig = figure(figsize=(13, 7))
+    axes = fig.subplots(2, 3)
+    numeric = _numeric(ok[key])
+    groups: list[tuple[Any, pd.DataFrame]] = (
+        list(ok.groupby(others, dropna=False)) if others else [("", ok)]
+    )
+    categories = list(dict.fromkeys(ok[key]))
+    for ax, col in zip(axes.flat, HEADLINES, strict=True):
+        for n, (group_key, group) in enumerate(groups):
+            legend = _group_label(others, group_key, lang)
+            if numeric:
+                g = group.sort_values(key)
+                ax.plot(g[key], g[col], marker="o", label=legend)
+            else:
+                width = 0.8 / len(groups)
+                where = [
+                    categories.index(v) + (n - (len(groups) - 1) / 2) * width for v in group[key]
+                ]
+                ax.bar(where, group[col], width=width, label=legend)
+        if not numeric:
+            ax.set_xticks(range(len(categories)), [_value_words(v, lang) for v in categories])
+        ax.set_title(label(_HEADERS[col], lang), fontsize=10)
+        ax.set_xlabel(setting_name(key, lang))
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}")
+        )
+        ax.grid(alpha=0.3)
+    if others:
+        axes.flat[0].legend(fontsize=8)
+    return png_img(fig, alt=setting_name(key, lang), dpi=90)
+
+
+def _payers_chart(ok: pd.DataFrame, keys: list[str], lang: str) -> str:
+    """Stacked bars per point: what the district fund, the other land users and
+    later land sales (deferred) bear."""
+    fig = figure(figsize=(13, 4.2))
+    ax = fig.subplots()
+    x = list(range(len(ok)))
+    bottom = [0.0] * len(ok)
+    for column, colour in PAYERS.items():
+        values = pd.to_numeric(ok[column], errors="coerce").fillna(0.0).tolist()
+        ax.bar(x, values, bottom=bottom, color=colour, label=label(_PAYER_WORDS[column], lang))
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ticks = ["\n".join(_value_words(row[k], lang) for k in keys) for _, row in ok.iterrows()]
+    ax.set_xticks(x, ticks, fontsize=8)
+    ax.set_xlabel(" / ".join(setting_name(k, lang) for k in keys))
+    ax.set_ylabel(label("sweep.who_pays", lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.12), frameon=False)
+    ax.grid(alpha=0.3, axis="y")
+    return png_img(fig, alt=label("sweep.who_pays", lang), dpi=90)
+
+
+def _points_table(table: pd.DataFrame, keys: list[str], lang: str) -> str:
+    """Every point: its settings in words, figures with separators, a link to its plan."""
+    esc = html.escape
+    frame = table.copy()
+    frame["land_used_mu"] = pd.to_numeric(frame["land_used_ha"], errors="coerce") * MU_PER_HA
+    frame["gap"] = pd.to_numeric(frame["gap"], errors="coerce") * 100
+    columns = [c for c in _COLUMNS if c in frame]
+    head = [label("sweep.point", lang), *(setting_name(k, lang) for k in keys)]
+    head += [label(_HEADERS[c], lang) for c in columns]
+    head += [label("sweep.open_plan", lang)]
+    failures = bool((frame["status"] == "failed").any())
+    if failures:
+        head.append(label("sweep.error", lang))
+    rows = []
+    for _, row in frame.iterrows():
+        cells = [f"<td class='n'>{int(row['point'])}</td>"]
+        cells += [f"<td>{esc(_value_words(row[k], lang))}</td>" for k in keys]
+        for c in columns:
+            value, digits = row[c], _COLUMNS[c]
+            if c == "status":
+                cells.append(f"<td>{esc(label(f'solver.{value}', lang, default=str(value)))}</td>")
+            elif pd.isna(value):
+                cells.append("<td></td>")
+            else:
+                cells.append(f"<td class='n'>{float(value):,.{digits}f}</td>")
+        point = int(row["point"])
+        link = (
+            f"<a href='points/{point}/allocation.csv'>{esc(label('sweep.open_plan', lang))}</a>"
+            if row["status"] != "failed"
+            else ""
+        )
+        cells.append(f"<td>{link}</td>")
+        if failures:
+            cells.append(f"<td class='reason'>{esc(str(row.get('reason') or ''))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    header = "".join(f"<th>{esc(h)}</th>" for h in head)
+    return f"<table><tr>{header}</tr>{''.join(rows)}</table>"
+
+
+_CSS = """
+body {font: 13px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
+  max-width: 1300px; padding: 0 1em; color: #222}
+h1 {font-size: 22px} h2 {font-size: 16px; border-bottom: 1px solid #ccc; margin-top: 1.6em}
+.scroll {overflow-x: auto}
+table {border-collapse: collapse; font-size: 12px}
+td, th {border: 1px solid #ccc; padding: 3px 6px; text-align: left}
+th {background: #f4f4f4; font-weight: normal; vertical-align: bottom}
+td {white-space: nowrap} td.n {text-align: right; font-variant-numeric: tabular-nums}
+td.reason {white-space: normal; min-width: 16em}
+img {max-width: 100%}
+"""
+
+
+def _group_label(keys: list[str], values: Any, lang: str) -> str:
     values = values if isinstance(values, tuple) else (values,)
-    return ", ".join(f"{k}={v}" for k, v in zip(keys, values, strict=False))
+    return ", ".join(
+        f"{setting_name(k, lang)} = {_value_words(v, lang)}"
+        for k, v in zip(keys, values, strict=False)
+    )
 
 
 def compare(out_a: Path, out_b: Path, echo: Callable[[str], None] = print) -> None:
@@ -373,6 +538,6 @@ def compare(out_a: Path, out_b: Path, echo: Callable[[str], None] = print) -> No
         ("output per ha", fa["kpis"]["output_per_ha"], fb["kpis"]["output_per_ha"]),
     ]
     echo("totals:                         A              B          B - A")
-    for label, va, vb in rows:
+    for what, va, vb in rows:
         diff = (vb or 0) - (va or 0)
-        echo(f"  {label:<24} {va or 0:>14,.1f} {vb or 0:>14,.1f} {diff:>+14,.1f}")
+        echo(f"  {what:<24} {va or 0:>14,.1f} {vb or 0:>14,.1f} {diff:>+14,.1f}")

@@ -26,6 +26,7 @@ from landplan.costshare import base_and_cap, spread_ceiling
 from landplan.domain import LAND_KINDS, Bearer, Need
 from landplan.eligibility import Eligibility
 from landplan.inputs import Inputs
+from landplan.messages import Words, say
 from landplan.scenario import CostShare, Objective, Targets
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ class PricedPairs:
     pairs: pd.DataFrame
     context: Context
     targets: Targets
-    no_pairs: dict[str, str]
+    no_pairs: dict[str, Words]
 
     @property
     def projects(self) -> pd.DataFrame:
@@ -184,7 +185,7 @@ class PricedPairs:
         parcel_id = self.parcels["parcel_id"].iloc[parcel]
         no_pairs = dict(self.no_pairs)
         for p in sorted(lost):
-            no_pairs[pid[p]] = f"no eligible parcel other than {parcel_id}, which is withheld"
+            no_pairs[pid[p]] = say("why.withheld", parcel=parcel_id)
         pairs = self.pairs[~on].reset_index(drop=True)
         return PricedPairs(pairs, self.context, self.targets, no_pairs)
 

@@ -21,82 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from wcwidth import wcswidth
 
 from landplan.constants import MU_PER_HA
-from landplan.domain import Lang
-from landplan.maps import TEXT, Folder, map_spec, read_folder, text
-
-# Column headers: the folder's column names -> (Chinese, English); the map's
-# labels (``maps.TEXT``) for the columns it names too.
-HEADERS: dict[str, tuple[str, str]] = {
-    "project_id": ("项目编号", "Project"),
-    "name": ("项目名称", "Name"),
-    "sector": ("产业", "Sector"),
-    "hightech": ("高精尖", "High-tech"),
-    "major": ("重大项目", "Major"),
-    "must_place": ("必须落位", "Must place"),
-    "need": ("用地需求", "Needs"),
-    "land_ha": ("用地（公顷）", "Land (ha)"),
-    "land_mu": ("用地（亩）", "Land (mu)"),
-    "cap": ("封顶额（万元）", "Cap (10k yuan)"),
-    "deferred": ("递延分摊（万元）", "Deferred (10k yuan)"),
-    "pairs": ("落位项目数", "Projects placed"),
-    "hightech_pairs": ("高精尖项目数", "High-tech projects"),
-    "budget": ("补贴预算（万元）", "Budget (10k yuan)"),
-    "budget_used": ("预算使用率", "Budget used"),
-    "leading_sectors": ("主导产业", "Leading sectors"),
-    "placed_leading": ("落在主导产业", "In a leading sector"),
-    "output_per_ha": ("地均产值（万元/公顷）", "Output per ha (10k yuan)"),
-    "tax_per_mu": ("亩均税收（万元/亩）", "Tax per mu (10k yuan)"),
-    "reason_code": ("原因代码", "Reason code"),
-    "reason": ("原因", "Reason"),
-    "detail": ("说明", "Detail"),
-    "indicator": ("指标", "Indicator"),
-    "unit": ("单位", "Unit"),
-    "base2020": ("2020年", "2020"),
-    "target2025": ("2025年目标", "2025 target"),
-    "plan": ("本方案", "This plan"),
-    "met": ("达标", "Met"),
-    "item": ("项目", "Item"),
-    "value": ("数值", "Value"),
-    "total": ("合计", "total"),
-}
-
-SHEETS: dict[str, tuple[str, str]] = {
-    "kpis": ("指标对照", "Indicators"),
-    "allocation": ("项目落位", "Placed projects"),
-    "costshare": ("成本分摊", "Cost shares"),
-    "parks": ("园区汇总", "Parks"),
-    "unplaced": ("未落位项目", "Unplaced projects"),
-}
-
-# The stable reason codes of allocation.csv, in words.
-REASONS: dict[str, tuple[str, str]] = {
-    "no eligible parcel": ("无符合条件的地块", "no eligible parcel"),
-    "outcompeted": ("被更优项目占用", "outcompeted"),
-    "budget": ("补贴预算不足", "budget"),
-    "not worth placing": ("落位收益为负", "not worth placing"),
-    "solver stopped": ("求解器提前停止", "solver stopped"),
-}
-
-INDICATORS: dict[str, tuple[str, str]] = {
-    "output_per_ha": ("地均工业产值", "industrial output per unit land"),
-    "labour_productivity": ("全员劳动生产率", "labour productivity"),
-    "rd_intensity": ("研发投入强度", "R&D intensity"),
-    "hightech_share": ("高精尖产业占比", "high-tech share of output"),
-    "output_per_mu": ("亩均产值", "output per mu"),
-    "tax_per_mu": ("亩均税收", "tax per mu"),
-}
-
-HEADLINES: dict[str, tuple[str, str]] = {
-    "placed": ("落位项目", "Projects placed"),
-    "hightech": ("高精尖项目落位", "High-tech projects placed"),
-    "major": ("重大项目落位", "Major projects placed"),
-    "land_ha": ("使用土地（公顷）", "Land used (ha)"),
-    "land_mu": ("使用土地（亩）", "Land used (mu)"),
-    "subsidy": ("区级补贴（万元）", "District subsidy (10k yuan)"),
-    "budget_used": ("补贴预算使用率", "Budget used"),
-    "status": ("求解状态", "Solver status"),
-    "gap": ("相对间隙", "Gap"),
-}
+from landplan.maps import Folder, kpi_rows, map_spec, read_folder, sector_name, unplaced_reasons
+from landplan.messages import label
 
 MONEY = "#,##0.00"
 AREA = "#,##0.0000"
@@ -133,7 +59,7 @@ def write_workbook(out_dir: Path, target: Path, lang: str | None = None) -> None
     workbook = Workbook()
     default = workbook.active
     for key, frame in sheets(folder, lang).items():
-        sheet = workbook.create_sheet(text(key, lang, SHEETS))
+        sheet = workbook.create_sheet(label(f"sheet.{key}", lang))
         _fill(sheet, frame, lang)
     if default is not None:
         workbook.remove(default)
@@ -143,8 +69,10 @@ def write_workbook(out_dir: Path, target: Path, lang: str | None = None) -> None
 def sheets(folder: Folder, lang: str) -> dict[str, pd.DataFrame]:
     """Each sheet's table, columns still named as in the folder's files."""
     alloc = folder.allocation
-    labels = folder.summary.get("sector_labels", {}) if lang == Lang.ZH else {}
-    alloc = alloc.assign(sector=alloc["sector"].astype(str).map(lambda s: labels.get(s, s)))
+    labels = folder.summary.get("sector_labels", {})
+    alloc = alloc.assign(
+        sector=alloc["sector"].astype(str).map(lambda s: sector_name(s, lang, labels))
+    )
     park_of = folder.parcels.set_index("parcel_id")["park"]
     placed = alloc[alloc["status"] == "placed"].copy()
     for column in ("land_ha", "objective_value", "importance"):
@@ -156,8 +84,7 @@ def sheets(folder: Folder, lang: str) -> dict[str, pd.DataFrame]:
     columns += ["land_ha", "land_mu", "objective_value"]
     if "importance" in placed:
         columns.append("importance")
-    unplaced = alloc[alloc["status"] != "placed"].rename(columns={"reason": "reason_code"})
-    unplaced["reason"] = unplaced["reason_code"].map(lambda r: text(r, lang, REASONS))
+    unplaced = unplaced_reasons(alloc[alloc["status"] != "placed"], lang)
     shares = pd.read_csv(folder.path / "costshare.csv")
     _insert_mu(shares)
     parks = folder.costshare_by_park.copy()
@@ -166,12 +93,12 @@ def sheets(folder: Folder, lang: str) -> dict[str, pd.DataFrame]:
     parks = parks.join(facts, on="park")
     parks["leading_sectors"] = parks["leading_sectors"].map(
         lambda v: (
-            "、".join(labels.get(x, x) for x in str(v).split(";") if x)
+            "、".join(sector_name(x, lang, labels) for x in str(v).split(";") if x)
             if isinstance(v, str)
             else ""
         )
     )
-    parks["park"] = parks["park"].replace({"total": _header("total", lang)})
+    parks["park"] = parks["park"].replace({"total": label("total", lang)})
     _insert_mu(parks)
     return {
         "kpis": kpi_table(folder.summary, lang),
@@ -192,6 +119,7 @@ def kpi_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
     """The headline figures, then each indicator against 2020 and the 2025 target."""
     cs = summary["costshare"]
     land = summary["land_used_ha"]
+    status = summary["status"]
     head = {
         "placed": f"{summary['projects']['placed']} / {summary['projects']['total']}",
         "hightech": f"{summary['hightech']['placed']} / {summary['hightech']['total']}",
@@ -200,33 +128,19 @@ def kpi_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
         "land_mu": round(land * MU_PER_HA, 2),
         "subsidy": round(cs["subsidy"], 2),
         "budget_used": "—" if cs.get("budget_used") is None else f"{100 * cs['budget_used']:.1f}%",
-        "status": summary["status"],
+        "status": label(f"solver.{status}", lang, default=status),
         "gap": f"{100 * (summary['gap'] or 0):.4f}%",
     }
-    rows = [
-        {"indicator": text(k, lang, HEADLINES), "value": v, "unit": "", "base2020": None}
+    rows: list[dict[str, Any]] = [
+        {"indicator": label(f"head.{k}", lang), "value": v, "unit": "", "base2020": None}
         for k, v in head.items()
     ]
-    yes, no = ("是", "否") if lang == Lang.ZH else ("yes", "no")
-    for key, t in summary["targets_2025"].items():
-        rows.append(
-            {
-                "indicator": text(key, lang, INDICATORS),
-                "unit": t["unit"],
-                "base2020": t["2020"],
-                "target2025": t["2025"],
-                "plan": t["plan"],
-                "met": "" if t["plan"] is None else (yes if t["plan"] >= t["2025"] else no),
-            }
-        )
-    kpis = summary["kpis"]
-    for key, value, unit in (
-        ("output_per_mu", kpis["output_per_ha"], "万元/亩"),
-        ("tax_per_mu", kpis["tax_per_mu"], "万元/亩"),
-    ):
-        if key == "output_per_mu" and value is not None:
-            value = value / MU_PER_HA
-        rows.append({"indicator": text(key, lang, INDICATORS), "unit": unit, "plan": value})
+    yes, no = label("yes", lang), label("no", lang)
+    for r in kpi_rows(summary, lang):
+        met = None
+        if r["target2025"] is not None and r["plan"] is not None:
+            met = yes if r["plan"] >= r["target2025"] else no
+        rows.append({**{k: v for k, v in r.items() if k != "key"}, "met": met})
     table = pd.DataFrame(rows)
     order = ["indicator", "value", "unit", "base2020", "target2025", "plan", "met"]
     return table.reindex(columns=order)
@@ -234,12 +148,12 @@ def kpi_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
 
 def _fill(sheet: Worksheet, frame: pd.DataFrame, lang: str) -> None:
     """One table on ``sheet``: bold frozen headers, formats, widths; yes/no in words."""
-    words = {True: _header("yes", lang), False: _header("no", lang)}
+    words = {True: label("yes", lang), False: label("no", lang)}
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].map(lambda v: isinstance(v, bool)).all() and len(frame):
             frame[column] = frame[column].map(words)
-    headers = [_header(str(c), lang) for c in frame.columns]
+    headers = [label(str(c), lang, default=str(c)) for c in frame.columns]
     sheet.append(headers)
     for row in frame.itertuples(index=False):
         sheet.append([_cell(v) for v in row])
@@ -259,10 +173,6 @@ def _fill(sheet: Worksheet, frame: pd.DataFrame, lang: str) -> None:
         shown = [headers[k - 1], *(_shown(v, number) for v in frame[column])]
         sheet.column_dimensions[letter].width = min(MAX_WIDTH, max(wcswidth(s) for s in shown) + 2)
     sheet.auto_filter.ref = sheet.dimensions
-
-
-def _header(key: str, lang: str) -> str:
-    return text(key, lang, HEADERS if key in HEADERS else TEXT)
 
 
 def _cell(value: Any) -> Any:

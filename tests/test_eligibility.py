@@ -63,7 +63,10 @@ def test_spatial_rules_apply_to_their_sectors_only(make_scenario: Builder, tmp_p
     found = eligible_pairs(load_inputs(load_scenario(path)))
     assert found.pairs["project"].tolist() == [1]
     assert found.funnel.loc["P1", "spatial:safety distance"] == 1
-    assert "safety distance: the 1 fitting land parcel(s) are all excluded" in found.reasons["P1"]
+    assert (
+        "safety distance: the 1 fitting land parcel(s) are all excluded" in found.reasons["P1"].en
+    )
+    assert "safety distance：1个规模相符的地块均被该空间约束排除" in found.reasons["P1"].zh
 
 
 def test_no_eligible_parcel_names_the_binding_rule(make_scenario: Builder) -> None:
@@ -74,5 +77,7 @@ def test_no_eligible_parcel_names_the_binding_rule(make_scenario: Builder) -> No
         ]
     )
     reasons = eligible_pairs(load_inputs(load_scenario(path))).reasons
-    assert "zoning: no available land parcel zoned B29/M4" in reasons["P1"]
-    assert "size: no land parcel zoned M1/M4 with 3–4 ha" in reasons["P2"]
+    assert "zoning: no available land parcel zoned B29/M4" in reasons["P1"].en
+    assert "size: no land parcel zoned M1/M4 with 3–4 ha" in reasons["P2"].en
+    assert "用地性质：无用地性质为B29/M4的可用地块" in reasons["P1"].zh
+    assert "规模：无用地性质为M1/M4且规模为3–4公顷的地块" in reasons["P2"].zh

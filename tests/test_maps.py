@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from landplan.cli import main
-from landplan.maps import wgs84_to_gcj02
+from landplan.maps import wgs84_to_gcj02, write_map
 from tests.browser import Page
 from tests.conftest import Builder, land_row, plot, project_row
 
@@ -38,6 +38,7 @@ ZOOM_TO = """([key, id]) => {
   map.fitBounds(hit.getBounds(), {animate: false, maxZoom: 17});
   return map.getZoom();
 }"""
+LABELS = "() => document.querySelectorAll('.lp-label').length"
 IDLE = """() => {
   var m = window[landplan.config.map];
   return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress);
@@ -75,6 +76,7 @@ def test_demo_map_offline_complete_and_clickable(browser: Any, demo_out: Path) -
         assert counts["costshare"]["on_map"] is False  # off until asked for
         assert "医药健康" in page.page.inner_text("#lp-legend")  # zoning.csv's label_zh
         page.page.wait_for_function(IDLE)  # after the opening zoom
+        assert page.js(LABELS) == 0  # no ids at the opening zoom: they would be a blur
         page.shot("map-demo.png")
 
         # clicking a placed parcel opens its popup, with its id and its project
@@ -98,8 +100,37 @@ def test_demo_map_offline_complete_and_clickable(browser: Any, demo_out: Path) -
         panel = page.page.inner_text("#lp-unplaced")
         summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
         assert f"({120 - summary['projects']['placed']})" in panel
-        assert "budget" in panel
+        assert "补贴预算不足" in panel and "需区级补贴" in panel  # reason and detail in Chinese
+        # the panel folds away and back
+        page.page.click("#lp-unplaced button.lp-fold")
+        assert page.page.is_hidden("#lp-unplaced ul")
+        page.page.click("#lp-unplaced button.lp-fold")
+        assert page.page.is_visible("#lp-unplaced ul")
+        # a metric scale only
+        scale = page.page.inner_text(".leaflet-control-scale")
+        assert re.search(r"\d+ k?m", scale) and "ft" not in scale and "mi" not in scale
+        # ids on the parcels once zoomed in (to a parcel, by the search above)
+        assert page.js(LABELS) == len(parcels)
+        page.shot("map-demo-labels.png")
         assert page.requests == [] and page.errors == []
+    finally:
+        page.close()
+
+
+def test_the_map_in_english(browser: Any, demo_out: Path, tmp_path: Path) -> None:
+    """Rebuilt in English from the Chinese folder: layers, legend, reasons, sectors."""
+    target = tmp_path / "map-en.html"
+    write_map(demo_out, target, "en")
+    page = Page(browser, target)
+    try:
+        assert page.requests == [] and page.errors == []
+        legend = page.page.inner_text("#lp-legend")
+        assert "medicine health" in legend and "Standard factories" in legend
+        assert "Parcel status (outline)" in legend and "reserved" in legend
+        panel = page.page.inner_text("#lp-unplaced")
+        assert "budget" in panel and "of the budget is left" in panel
+        assert "补贴" not in panel
+        page.shot("map-demo-en.png")
     finally:
         page.close()
 

@@ -60,7 +60,7 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
     assert len(layer) == 814 and layer.crs.to_epsg() == 4548
     assert layer["n_projects"].sum() == summary["projects"]["placed"]
     constraints = gpd.read_file(demo_out / "allocation.gpkg", layer="constraints")
-    assert sorted(set(constraints["name"])) == ["ecological red line", "hydrogen safety distance"]
+    assert sorted(set(constraints["name"])) == ["氢能安全距离", "生态保护红线"]
     resolved = yaml.safe_load((demo_out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     assert resolved["costshare"]["cap_ratio"] == 0.7 and resolved["solver"]["threads"] == 2
     assert any(k.endswith("collective_land.dbf") for k in resolved["inputs_sha256"])

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from landplan.cli import main
 from landplan.errors import InputError
+from landplan.messages import label
 from landplan.sweep import grid, parse_sets, sweep
+from tests.browser import Page
 from tests.conftest import DEMO, Builder, land_row, project_row
 
 
@@ -47,7 +50,7 @@ def test_a_failing_point_does_not_sink_the_sweep(make_scenario: Builder, tmp_pat
     assert sorted(plan.loc[plan["status"] == "placed", "project_id"]) == ["P1", "P2"]
     assert not (tmp_path / "sw" / "points" / str(failed)).exists()
     page = (tmp_path / "sw" / "sweep.html").read_text(encoding="utf-8")
-    assert "1 of 2 points failed" in page and "data:image/png;base64," in page
+    assert "1个点（共2个）运行失败" in page and "data:image/png;base64," in page
 
 
 def test_bad_set_key_is_an_input_error_before_any_run(
@@ -149,7 +152,7 @@ def test_a_sweep_where_every_point_fails_still_writes_its_files(
     table = sweep(path, {"costshare.budget": [10, 100]}, tmp_path / "sw", workers=1)
     assert list(table["status"]) == ["failed", "failed"]
     page = (tmp_path / "sw" / "sweep.html").read_text(encoding="utf-8")
-    assert "2 of 2 points failed" in page
+    assert "2个点（共2个）运行失败" in page
 
 
 def test_later_points_start_from_the_previous_plan(make_scenario: Builder, tmp_path: Path) -> None:
@@ -159,3 +162,33 @@ def test_later_points_start_from_the_previous_plan(make_scenario: Builder, tmp_p
     assert list(table["warm_start"]) == [False, True, True]
     # and a warm start changes nothing about the answer: 1 ha at 1,000 万元/ha
     assert list(table["subsidy"]) == pytest.approx([400, 300, 200])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_sweep_page_in_a_browser(
+    browser: Any, make_scenario: Builder, tmp_path: Path, lang: str
+) -> None:
+    """Offline; settings and figures in words, with separators; a bar chart for a
+    named setting; who pays; every point links to its own plan."""
+    path = _budget_scenario(make_scenario)
+    out = tmp_path / "sw"
+    args = ["sweep", str(path), "--set", "costshare.cap_ratio=0.6,0.8", "--out", str(out)]
+    args += ["--set", "costshare.shortfall=subsidy,spread", "--lang", lang, "-q"]
+    assert main(args) == 0
+    page = Page(browser, out / "sweep.html")
+    try:
+        assert page.requests == [] and page.errors == []
+        body = page.page.inner_text("body")
+        for key in ("sweep.who_pays", "setting.costshare.cap_ratio", "value.spread"):
+            assert label(key, lang) in body
+        assert "costshare.shortfall" not in body  # the key in words, not its name
+        assert page.js("() => document.images.length") == 3  # two settings, who pays
+        assert page.js("() => Array.from(document.images).every(i => i.naturalWidth > 0)")
+        links = page.js("() => Array.from(document.links).map(a => a.getAttribute('href'))")
+        assert links == [f"points/{k}/allocation.csv" for k in range(4)]
+        assert all((out / link).exists() for link in links)
+        # the table fits the page or scrolls inside its own box, never the page
+        assert page.js("() => document.documentElement.scrollWidth <= window.innerWidth")
+        page.shot(f"sweep-{lang}.png")
+    finally:
+        page.close()

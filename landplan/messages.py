@@ -1,0 +1,367 @@
+"""Every word a person reads on landplan's pages, in Chinese and English: one catalogue.
+
+``label(key, lang)`` gives a fixed label; ``say(key, **args)`` fills a sentence in
+both languages at once (a ``Words``), so that a reason found while solving can be
+shown later in either. Keys are column names as the output files spell them, or
+``section.name`` for everything else. ``tests/test_messages.py`` fails when a key
+used in the code, or a column, reason, kind or status shown on a page, has no entry
+here, or when the two languages' placeholders differ.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Any
+
+ZH, EN = "zh", "en"
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # -- columns of the output files --------------------------------------------------
+    "parcel_id": ("地块编号", "Parcel"),
+    "kind": ("类型", "Kind"),
+    "zoning": ("用地性质", "Zoning"),
+    "park": ("园区", "Park"),
+    "area_ha": ("面积（公顷）", "Area (ha)"),
+    "area_mu": ("面积（亩）", "Area (mu)"),
+    "status": ("状态", "Status"),
+    "project_ids": ("项目编号", "Projects"),
+    "project_names": ("项目名称", "Project names"),
+    "sectors": ("产业", "Sectors"),
+    "project_id": ("项目编号", "Project"),
+    "name": ("项目名称", "Name"),
+    "sector": ("产业", "Sector"),
+    "hightech": ("高精尖", "High-tech"),
+    "major": ("重大项目", "Major"),
+    "must_place": ("必须落位", "Must place"),
+    "need": ("用地需求", "Needs"),
+    "n_projects": ("项目数", "Projects placed"),
+    "park_avg_cost": ("园区平均成本（万元/公顷）", "Park average cost (10k yuan/ha)"),
+    "land_used_ha": ("用地（公顷）", "Land used (ha)"),
+    "land_ha": ("用地（公顷）", "Land (ha)"),
+    "land_mu": ("用地（亩）", "Land (mu)"),
+    "base_share": ("基准分摊（万元）", "Base share (10k yuan)"),
+    "cap": ("封顶额（万元）", "Cap (10k yuan)"),
+    "share": ("实际分摊（万元）", "Share borne (10k yuan)"),
+    "subsidy": ("区级补贴（万元）", "District subsidy (10k yuan)"),
+    "spread_burden": ("其他用地分担（万元）", "Spread to others (10k yuan)"),
+    "deferred": ("递延分摊（万元）", "Deferred (10k yuan)"),
+    "share_ratio": ("分摊/园区均价", "Share / park average"),
+    "capped": ("按70%封顶", "Capped (high-tech)"),
+    "pairs": ("落位项目数", "Projects placed"),
+    "hightech_pairs": ("高精尖项目数", "High-tech projects"),
+    "budget": ("补贴预算（万元）", "Budget (10k yuan)"),
+    "budget_used": ("预算使用率", "Budget used"),
+    "leading_sectors": ("主导产业", "Leading sectors"),
+    "placed_leading": ("落在主导产业", "In a leading sector"),
+    "output_per_ha": ("地均产值（万元/公顷）", "Output per ha (10k yuan)"),
+    "tax_per_mu": ("亩均税收（万元/亩）", "Tax per mu (10k yuan)"),
+    "output_per_mu": ("亩均产值（万元/亩）", "Output per mu (10k yuan)"),
+    "reason_code": ("原因代码", "Reason code"),
+    "reason": ("原因", "Reason"),
+    "detail": ("说明", "Detail"),
+    "objective_value": ("目标值", "Objective value"),
+    "importance": ("地块重要性（目标值降幅）", "Importance (objective lost without it)"),
+    "importance_pct": ("重要性（占目标值%）", "Importance (% of objective)"),
+    "withhold": ("若收回", "If taken back"),
+    "indicator": ("指标", "Indicator"),
+    "unit": ("单位", "Unit"),
+    "base2020": ("2020年", "2020"),
+    "target2025": ("2025年目标", "2025 target"),
+    "plan": ("本方案", "This plan"),
+    "met": ("达标", "Met"),
+    "item": ("项目", "Item"),
+    "value": ("数值", "Value"),
+    "why": ("为何在此（目标值分项）", "Why here (objective terms)"),
+    # -- values shown in words --------------------------------------------------------
+    "kind.factory": ("标准厂房", "Standard factories"),
+    "kind.vacant": ("已征未建/未征闲置用地", "Vacant and unacquired plots"),
+    "kind.collective": ("集体经营性建设用地", "Village-collective land"),
+    "status.available": ("可用", "available"),
+    "status.reserved": ("预留", "reserved"),
+    "status.occupied": ("已占用", "occupied"),
+    "need.land": ("用地", "land"),
+    "need.floor": ("厂房", "floor space"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "none": ("无", "none"),
+    "total": ("合计", "total"),
+    "solver.optimal": ("最优", "optimal"),
+    "solver.time_limit": ("达到时间上限（有可行方案）", "time limit (a plan, not proven best)"),
+    "solver.infeasible": ("无可行方案", "infeasible"),
+    # -- why a project was not placed: the codes of allocation.csv, and the details ------
+    "reason.no eligible parcel": ("无符合条件的地块", "no eligible parcel"),
+    "reason.outcompeted": ("被更优项目占用", "outcompeted"),
+    "reason.budget": ("补贴预算不足", "budget"),
+    "reason.not worth placing": ("落位收益为负", "not worth placing"),
+    "reason.solver stopped": ("求解器提前停止", "solver stopped"),
+    "why.outcompeted": (
+        "全部{n}个符合条件的地块均已被占用；其中最优的{parcel}给了{taker}",
+        "all {n} eligible parcels are taken; its best, {parcel}, went to {taker}",
+    ),
+    "why.budget": (
+        "其最优空闲地块{parcel}需区级补贴{subsidy:,.0f}万元；补贴预算仅剩{left:,.0f}万元",
+        "its best free parcel {parcel} needs {subsidy:,.0f} 万元 of subsidy; "
+        "{left:,.0f} 万元 of the budget is left",
+    ),
+    "why.not_worth": (
+        "其最优空闲地块{parcel}使目标值变化{value:,.0f}（补贴超过其收益）",
+        "its best free parcel {parcel} adds {value:,.0f} to the objective "
+        "(the subsidy outweighs its benefits)",
+    ),
+    "why.stopped": (
+        "落在{parcel}可使目标值增加{value:,.0f}；求解器在相对间隙{gap:.3f}%时停止",
+        "placing it on {parcel} would add {value:,.0f}; the solver stopped at a {gap:.3f}% gap",
+    ),
+    "why.withheld": (
+        "除已收回的{parcel}外无符合条件的地块",
+        "no eligible parcel other than {parcel}, which is withheld",
+    ),
+    # eligibility: the rule that removed a project's last candidate parcels
+    "none.no_eligible": (
+        "无符合条件的地块——{rule}（共{candidates}个候选：{funnel}）",
+        "no eligible parcel — {rule} (of {candidates}: {funnel})",
+    ),
+    "none.locked_not_eligible": (
+        "指定地块{parcel}不符合条件：{rule}",
+        "locked parcel {parcel} is not eligible: {rule}",
+    ),
+    "none.what.land": ("地块", "land parcel"),
+    "none.what.floor": ("厂房", "factory"),
+    "none.span.land": ("{low:g}–{high:g}公顷", "{low:g}–{high:g} ha"),
+    "none.span.floor": ("{floor:,.0f}平方米厂房面积", "{floor:,.0f} m² of floor space"),
+    "none.any_mode": ("任一方式", "any mode"),
+    "none.rule.locked": ("指定地块", "locked parcel"),
+    "none.rule.status": (
+        "状态：所有候选{what}均为预留或已占用",
+        "status: every candidate {what} is reserved or occupied",
+    ),
+    "none.rule.promised": (
+        "已承诺：所有可用{what}均已承诺给其他项目",
+        "promised: every available {what} is promised to another project",
+    ),
+    "none.rule.kind": ("类型：无可用{what}", "kind: no available {what}"),
+    "none.rule.zoning": (
+        "用地性质：无用地性质为{codes}的可用{what}",
+        "zoning: no available {what} zoned {codes}",
+    ),
+    "none.rule.size": (
+        "规模：无用地性质为{codes}且规模为{span}的{what}",
+        "size: no {what} zoned {codes} with {span}",
+    ),
+    "none.rule.supply_mode": (
+        "供地方式：{n}个{what}规模相符，但均不提供{modes}",
+        "supply mode: {n} {what}(s) fit, none offers {modes}",
+    ),
+    "none.rule.year": (
+        "供地时间：{n}个{what}规模相符，但均不能在{year}年前供地",
+        "availability: {n} {what}(s) fit, none is available by {year}",
+    ),
+    "none.rule.entry": (
+        "准入标准：{n}个{what}规模相符，但项目未达到方案规定的地均投资/产出/税收",
+        "entry standards: {n} {what}(s) fit, the project misses the "
+        "investment/output/tax per unit land set by the scenario",
+    ),
+    "none.rule.spatial": (
+        "{name}：{n}个规模相符的{what}均被该空间约束排除",
+        "{name}: the {n} fitting {what}(s) are all excluded by this spatial rule",
+    ),
+    "funnel.locked": ("指定地块", "locked"),
+    "funnel.status": ("状态", "status"),
+    "funnel.promised": ("已承诺", "promised"),
+    "funnel.kind": ("类型", "kind"),
+    "funnel.zoning": ("用地性质", "zoning"),
+    "funnel.size": ("规模", "size"),
+    "funnel.supply_mode": ("供地方式", "supply_mode"),
+    "funnel.year": ("供地时间", "year"),
+    "funnel.entry": ("准入标准", "entry"),
+    # -- why here: the location terms of a placed pair's value ---------------------------
+    "v_output": ("产值", "output"),
+    "v_tax": ("税收", "tax"),
+    "v_jobs": ("就业", "jobs"),
+    "v_hightech": ("高精尖", "high-tech"),
+    "v_major": ("重大项目", "major"),
+    "v_positioning": ("主导产业", "positioning"),
+    "v_preferred_park": ("意向园区", "preferred park"),
+    "v_near": ("邻近配套", "proximity"),
+    "v_land": ("用地", "land"),
+    "v_subsidy": ("区级补贴", "subsidy"),
+    "v_deferred": ("递延分摊", "deferred"),
+    "v_spread": ("其他用地分担", "spread"),
+    # -- the map ------------------------------------------------------------------------
+    "map.allocation": ("项目落位（按产业）", "Allocation by sector"),
+    "map.costshare": ("成本分摊（相对园区均价）", "Cost share vs park average"),
+    "map.parks": ("园区边界", "Park boundaries"),
+    "map.labels": ("编号标注（放大后显示）", "Labels (when zoomed in)"),
+    "map.importance": ("地块重要性（收回后的损失）", "Parcel importance (loss if taken back)"),
+    "map.unplaced": ("未落位项目", "Unplaced projects"),
+    "map.search": ("搜索地块或项目编号", "Search parcel or project id"),
+    "map.not_found": ("未找到", "not found"),
+    "map.legend": ("图例", "Legend"),
+    "map.status_outline": ("地块状态（边框）", "Parcel status (outline)"),
+    "map.kind_fill": ("地块类型（填充）", "Parcel kind (fill)"),
+    "map.constraint": ("空间约束", "Constraint"),
+    "map.why": ("为何在此", "Why here"),
+    "map.cannot_withhold": ("不可收回（无可行方案）", "cannot be taken back (no plan)"),
+    "map.show": ("展开", "show"),
+    "map.hide": ("收起", "hide"),
+    # -- the report ---------------------------------------------------------------------
+    "report.title": ("用地规划方案报告", "Land allocation report"),
+    "report.headline": ("主要结果", "Headline results"),
+    "report.kpis": ("规划指标与2025年目标", "Plan indicators against the 2025 targets"),
+    "report.unplaced": ("未落位项目及原因", "Unplaced projects and why"),
+    "report.placed": ("落位项目清单", "Placed projects"),
+    "report.costshare": ("土地开发成本分摊（万元）", "Land development cost shares (10k yuan)"),
+    "report.overview": ("总览图", "Overview map"),
+    "report.solver": ("求解情况", "Solver"),
+    "report.scenario": ("方案参数", "The scenario as run"),
+    "report.positioning": ("园区定位与落位", "Parks' positioning and what was placed"),
+    "report.positioning_note": (
+        "★ 为园区主导产业；括号内为落在主导产业的项目数。",
+        "★ marks a park's leading sectors; in brackets, projects placed in them.",
+    ),
+    "report.land_ha_mu": ("用地（公顷 / 亩）", "Land (ha / mu)"),
+    "report.objective": ("目标值", "Objective"),
+    "report.bound": ("上界", "Best bound"),
+    "report.gap": ("相对间隙", "Gap"),
+    "report.solver_name": ("求解器", "Solver"),
+    "report.runtime": ("运行时间（秒）", "Run time (s)"),
+    "report.model": ("模型规模", "Model"),
+    # headline figures (report and plan.xlsx)
+    "head.placed": ("落位项目", "Projects placed"),
+    "head.hightech": ("高精尖项目落位", "High-tech projects placed"),
+    "head.major": ("重大项目落位", "Major projects placed"),
+    "head.land_ha": ("使用土地（公顷）", "Land used (ha)"),
+    "head.land_mu": ("使用土地（亩）", "Land used (mu)"),
+    "head.subsidy": ("区级补贴（万元）", "District subsidy (10k yuan)"),
+    "head.budget_used": ("补贴预算使用率", "Budget used"),
+    "head.status": ("求解状态", "Solver status"),
+    "head.gap": ("相对间隙", "Gap"),
+    # the plan's indicators (summary.json's targets_2025 and kpis)
+    "kpi.output_per_ha": ("地均工业产值", "Industrial output per unit land"),
+    "kpi.labour_productivity": ("全员劳动生产率", "Labour productivity"),
+    "kpi.rd_intensity": ("研发投入强度", "R&D intensity"),
+    "kpi.hightech_share": ("高精尖产业占比", "High-tech share of output"),
+    "kpi.output_per_mu": ("亩均产值", "Output per mu"),
+    "kpi.tax_per_mu": ("亩均税收", "Tax per mu"),
+    "unit.万元/ha": ("万元/公顷", "10k yuan/ha"),
+    "unit.万元/mu": ("万元/亩", "10k yuan/mu"),
+    "unit.万元/person": ("万元/人", "10k yuan/person"),
+    "unit.%": ("%", "%"),
+    "chart.share_of_target": ("占2025年目标的百分比（%）", "% of the 2025 target"),
+    "chart.plan": ("本方案", "this plan"),
+    "chart.target": ("2025年目标", "2025 target"),
+    "chart.sector": ("产业", "Sector"),
+    # the sheets of plan.xlsx
+    "sheet.kpis": ("指标对照", "Indicators"),
+    "sheet.allocation": ("项目落位", "Placed projects"),
+    "sheet.costshare": ("成本分摊", "Cost shares"),
+    "sheet.parks": ("园区汇总", "Parks"),
+    "sheet.unplaced": ("未落位项目", "Unplaced projects"),
+    # -- the sweep page -----------------------------------------------------------------
+    "sweep.title": ("参数敏感性分析：{name}", "Sweep of {name}"),
+    "sweep.intro": (
+        "共{runs}次运行，变化的参数：{keys}；用时{wall:.1f}秒。每张图给出一个参数变化时"
+        "方案的结果，以及区级资金、其他用地和递延各承担多少。",
+        "{runs} runs over {keys} in {wall:.1f} s. Each chart shows what the plan achieves "
+        "and who bears the land cost as one setting changes.",
+    ),
+    "sweep.failed": (
+        "{failed}个点（共{runs}个）运行失败，原因见下表。",
+        "{failed} of {runs} points failed; their reasons are in the table.",
+    ),
+    "sweep.outcomes": ("结果随{key}的变化", "Outcomes against {key}"),
+    "sweep.who_pays": ("谁承担土地开发成本（万元）", "Who bears the land cost (10k yuan)"),
+    "sweep.all_points": ("全部运行点", "All points"),
+    "sweep.point": ("运行点", "Point"),
+    "sweep.open_plan": ("查看方案", "open plan"),
+    "sweep.fund": ("区级资金补贴", "District fund (subsidy)"),
+    "sweep.others": ("其他用地分担", "Other land users"),
+    "sweep.deferred": ("递延分摊", "Deferred"),
+    "sweep.error": ("失败原因", "Failure"),
+    "sweep.wall_s": ("用时（秒）", "Run time (s)"),
+    "sweep.placed": ("落位项目数", "Projects placed"),
+    "sweep.hightech_placed": ("高精尖项目落位数", "High-tech projects placed"),
+    "sweep.objective": ("目标值", "Objective"),
+    "sweep.gap": ("相对间隙（%）", "Gap (%)"),
+    "sweep.land_used_ha": ("使用土地（公顷）", "Land used (ha)"),
+    "sweep.land_used_mu": ("使用土地（亩）", "Land used (mu)"),
+    "sweep.subsidy": ("区级补贴（万元）", "District subsidy (10k yuan)"),
+    "sweep.spread": ("其他用地分担（万元）", "Spread to others (10k yuan)"),
+    "sweep.deferred_total": ("递延分摊（万元）", "Deferred (10k yuan)"),
+    "sweep.status": ("求解状态", "Solver status"),
+    "sweep.output_per_ha": ("地均产值（万元/公顷）", "Output per ha (10k yuan)"),
+    "sweep.tax_per_mu": ("亩均税收（万元/亩）", "Tax per mu (10k yuan)"),
+    # scenario keys a sweep commonly changes, and their named values
+    "setting.costshare.cap_ratio": ("高精尖用地成本封顶比例", "High-tech cap ratio"),
+    "setting.costshare.shortfall": ("封顶差额承担方", "Who bears the shortfall"),
+    "setting.costshare.budget": ("区级补贴预算（万元）", "Subsidy budget (10k yuan)"),
+    "setting.costshare.method": ("基准分摊方法", "Base share method"),
+    "setting.objective.output": ("产值权重", "Weight of output"),
+    "setting.objective.tax": ("税收权重", "Weight of tax"),
+    "setting.objective.jobs": ("就业权重", "Weight of jobs"),
+    "setting.objective.hightech": ("高精尖加分", "High-tech bonus"),
+    "setting.objective.major": ("重大项目加分", "Major project bonus"),
+    "setting.objective.subsidy": ("补贴权重", "Weight of subsidy"),
+    "setting.objective.positioning": ("主导产业加分", "Positioning bonus"),
+    "setting.objective.preferred_park": ("意向园区加分", "Preferred park bonus"),
+    "setting.objective.land": ("用地成本（每公顷）", "Land weight (per ha)"),
+    "setting.objective.spread": ("其他用地分担权重", "Weight of spread"),
+    "setting.objective.priority": ("高精尖优先方式", "High-tech priority"),
+    "setting.solver.gap": ("求解相对间隙", "Solver gap"),
+    "setting.solver.time_limit": ("求解时间上限（秒）", "Solver time limit (s)"),
+    "setting.solver.name": ("求解器", "Solver"),
+    "value.subsidy": ("区级资金补贴", "district fund"),
+    "value.spread": ("其他用地分担", "other land users"),
+    "value.deferred": ("递延至后续出让", "deferred"),
+    "value.area": ("按面积", "by area"),
+    "value.actual": ("按实际成本", "actual cost"),
+    "value.floor": ("按建筑面积", "by floor space"),
+    "value.weighted": ("加权", "weighted"),
+    "value.hightech_first": ("高精尖优先", "high-tech first"),
+    "value.highs": ("HiGHS", "HiGHS"),
+    "value.cbc": ("CBC", "CBC"),
+}
+
+
+def label(key: str, lang: str, default: str | None = None) -> str:
+    """The fixed label ``key`` in ``lang`` (``zh`` or ``en``).
+
+    Without ``default`` a missing key is a bug (``KeyError``); with it, ``default``
+    stands in (for columns a user's own table may add).
+    """
+    if key not in CATALOGUE and default is not None:
+        return default
+    zh, en = CATALOGUE[key]
+    return zh if lang == ZH else en
+
+
+@dataclass(frozen=True)
+class Words:
+    """A sentence in both languages; ``str()`` is the English (for logs and scripts)."""
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en
+
+    def in_(self, lang: str) -> str:
+        return self.zh if lang == ZH else self.en
+
+
+def say(key: str, /, **args: Any) -> Words:
+    """The sentence ``key`` filled with ``args`` in both languages; an argument that
+    is itself ``Words`` goes in in the matching language."""
+    zh, en = CATALOGUE[key]
+
+    def fill(template: str, lang: str) -> str:
+        values = {k: v.in_(lang) if isinstance(v, Words) else v for k, v in args.items()}
+        return template.format(**values)
+
+    return Words(fill(zh, ZH), fill(en, EN))
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template fills (``{n}``, ``{value:,.0f}`` -> ``n``, ``value``)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
