@@ -362,13 +362,18 @@ def _explain_none(
     if locked_pos >= 0:
         locked = parcels["parcel_id"].iloc[locked_pos]
         rule = say("none.locked_not_eligible", parcel=locked, rule=rule)
-    funnel_zh = "，".join(f"{_funnel_word(r, ZH)} {int(funnel[r])}" for r in rules if funnel[r] > 0)
-    funnel_en = ", ".join(f"{_funnel_word(r, EN)} {int(funnel[r])}" for r in rules if funnel[r] > 0)
+    removed = [r for r in rules if funnel[r] > 0]
+    zh, en = (
+        ("，" if lang == ZH else ", ").join(
+            f"{_funnel_word(r, lang)} {int(funnel[r])}" for r in removed
+        )
+        for lang in (ZH, EN)
+    )
     return say(
         "none.no_eligible",
         rule=rule,
         candidates=int(funnel["candidates"]),
-        funnel=Words(funnel_zh, funnel_en),
+        funnel=Words(zh, en),
     )
 
 

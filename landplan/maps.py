@@ -231,6 +231,18 @@ def unplaced_reasons(unplaced: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def headline_counts(summary: dict[str, Any]) -> dict[str, str]:
+    """The headline's counts ("103 / 120") and the budget used, as the report and
+    ``plan.xlsx`` show them (keys of the catalogue's ``head.*``)."""
+    used = summary["costshare"].get("budget_used")
+    return {
+        "placed": f"{summary['projects']['placed']} / {summary['projects']['total']}",
+        "hightech": f"{summary['hightech']['placed']} / {summary['hightech']['total']}",
+        "major": f"{summary['major']['placed']} / {summary['major']['total']}",
+        "budget_used": "—" if used is None else f"{100 * used:.1f}%",
+    }
+
+
 def kpi_rows(summary: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """The plan's indicators: each 2025 target with 2020 and this plan, then 亩均
     output and tax (the plan sets no target for them)."""
@@ -342,8 +354,7 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
         raise LandplanError(f"{folder.path}: allocation.gpkg has no parcels to map")
     display = _display(parcels, options)
     display["area_mu"] = (parcels["area_ha"] * MU_PER_HA).round(2)
-    if "land_used_ha" in display:
-        display["land_used_mu"] = (parcels["land_used_ha"] * MU_PER_HA).round(2)
+    display["land_used_mu"] = (parcels["land_used_ha"] * MU_PER_HA).round(2)
     placed = display[display["project_ids"] != ""]
     boundaries = _park_outlines(parcels, options)
     # the opening view: the parks (the parcels where no park is drawn)

@@ -23,6 +23,7 @@ from landplan.maps import (
     KIND_FILLS,
     STATUS_COLOURS,
     Folder,
+    headline_counts,
     kpi_rows,
     map_spec,
     read_folder,
@@ -168,16 +169,12 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         return esc(label(key, lang))
 
     land = float(s["land_used_ha"])
+    counts = headline_counts(s)
     headline = [
-        (w("head.placed"), f"{s['projects']['placed']} / {s['projects']['total']}"),
-        (w("head.hightech"), f"{s['hightech']['placed']} / {s['hightech']['total']}"),
-        (w("head.major"), f"{s['major']['placed']} / {s['major']['total']}"),
+        *((w(f"head.{k}"), counts[k]) for k in ("placed", "hightech", "major")),
         (w("report.land_ha_mu"), f"{land:,.1f} / {land * MU_PER_HA:,.0f}"),
         (w("head.subsidy"), f"{cs['subsidy']:,.0f}"),
-        (
-            w("head.budget_used"),
-            "—" if cs.get("budget_used") is None else f"{100 * cs['budget_used']:.1f}%",
-        ),
+        (w("head.budget_used"), counts["budget_used"]),
     ]
     rows = kpi_rows(s, lang)
     for r in rows:

@@ -179,7 +179,7 @@ def sweep(
     plans = [row.pop("_plan", None) for row in rows]
     table = pd.DataFrame(rows)
     table.insert(0, "point", range(len(table)))
-    for column in ("reason", *HEADLINES, *PAYERS, *_COLUMNS):  # even if every point failed
+    for column in ("reason", "gap", *HEADLINES, *PAYERS):  # even if every point failed
         if column not in table:
             table[column] = "" if column == "reason" else float("nan")
     wall = time.perf_counter() - start

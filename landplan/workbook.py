@@ -21,7 +21,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from wcwidth import wcswidth
 
 from landplan.constants import MU_PER_HA
-from landplan.maps import Folder, kpi_rows, map_spec, read_folder, sector_name, unplaced_reasons
+from landplan.maps import (
+    Folder,
+    headline_counts,
+    kpi_rows,
+    map_spec,
+    read_folder,
+    sector_name,
+    unplaced_reasons,
+)
 from landplan.messages import label
 
 MONEY = "#,##0.00"
@@ -120,14 +128,13 @@ def kpi_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
     cs = summary["costshare"]
     land = summary["land_used_ha"]
     status = summary["status"]
+    counts = headline_counts(summary)
     head = {
-        "placed": f"{summary['projects']['placed']} / {summary['projects']['total']}",
-        "hightech": f"{summary['hightech']['placed']} / {summary['hightech']['total']}",
-        "major": f"{summary['major']['placed']} / {summary['major']['total']}",
+        **{k: counts[k] for k in ("placed", "hightech", "major")},
         "land_ha": round(land, 4),
         "land_mu": round(land * MU_PER_HA, 2),
         "subsidy": round(cs["subsidy"], 2),
-        "budget_used": "—" if cs.get("budget_used") is None else f"{100 * cs['budget_used']:.1f}%",
+        "budget_used": counts["budget_used"],
         "status": label(f"solver.{status}", lang, default=status),
         "gap": f"{100 * (summary['gap'] or 0):.4f}%",
     }

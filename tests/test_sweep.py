@@ -43,6 +43,7 @@ def test_a_failing_point_does_not_sink_the_sweep(make_scenario: Builder, tmp_pat
     assert by_budget.loc[1000, "placed"] == 2
     written = pd.read_csv(tmp_path / "sw" / "sweep.csv")
     assert len(written) == 2
+    assert not written.isna().all().any()  # no column left empty for every point
     # each point's plan, for the points that have one, numbered as in sweep.csv
     ok = int(written.loc[written["status"] == "optimal", "point"].iloc[0])
     failed = int(written.loc[written["status"] == "failed", "point"].iloc[0])
