@@ -16,6 +16,7 @@ install: $(BIN)/landplan
 
 demo: install
 	$(BIN)/landplan validate scenarios/daxing-demo.yaml
+	$(BIN)/landplan evaluate scenarios/daxing-demo.yaml --out out/daxing-demo-evaluation
 	$(BIN)/landplan run scenarios/daxing-demo.yaml --out out/daxing-demo --importance
 	$(BIN)/landplan alternatives scenarios/daxing-demo.yaml --count 4 --within 0.01 --min-diff 20 --out out/daxing-demo-alternatives -q
 	$(BIN)/landplan sweep scenarios/daxing-demo.yaml --set costshare.cap_ratio=0.5,0.7,0.9 --set costshare.shortfall=subsidy,spread --gap 0.001 --out out/daxing-demo-sweep -q

@@ -7,7 +7,10 @@ clipped by an irregular boundary (which leaves the small edge fragments the plan
 calls 闲散边角地), and village-collective land in clusters at the park fringe.
 Each park has its industrial positioning (主导产业); proximity layers (hydrogen
 refuelling stations, the airport, a hospital cluster) score sites for the
-sectors that need them. What later versions added draws from its own seeded
+sectors that need them. Part of the reserved land is in use (已供在用, and the
+villages' industrial compounds, 村级工业大院), with the firms on it and in the
+standard factories (``firms-demo.csv``, for 亩均 evaluation). What later
+versions added draws from its own seeded
 stream (``EXTRA_SEED``), so the parcels and projects of earlier versions stay
 as they were.
 
@@ -35,6 +38,7 @@ SCENARIOS = HERE.parent / "scenarios"
 CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
 SEED = 20210514
 EXTRA_SEED = SEED + 1  # for what later versions added (positioning, preferred parks)
+FIRM_SEED = SEED + 2  # land in use and its firms (亩均 evaluation, renewal)
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,7 @@ def make_layers(rng: np.random.Generator, scale: float = 1.0) -> dict[str, gpd.G
         vacant += v
         collective += c
         residential += _villages(rng, boundary, park)
+    _in_use(np.random.default_rng(FIRM_SEED), vacant, collective)
     layers = {
         "standard_factories": gpd.GeoDataFrame(factories, crs=CRS),
         "vacant_plots": gpd.GeoDataFrame(vacant, crs=CRS),
@@ -409,6 +414,142 @@ def _vacant(
     }
 
 
+def _in_use(rng: np.random.Generator, vacant: list[dict], collective: list[dict]) -> None:
+    """Most reserved land is in fact in use: state land already supplied (已供在用)
+    and the villages' industrial compounds (村级工业大院)."""
+    for row in vacant:
+        if row["status"] == "reserved" and rng.random() < 0.7:
+            row["status"] = "occupied"
+            row["acquisition"] = "已供在用"
+            row["available_year"] = 2024  # supplied long ago
+    for row in collective:
+        if row["状态"] == "预留":
+            row["状态"] = "已占用"
+            row["可供年份"] = 2024
+
+
+def renewal_project(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """A project the district has negotiated for the largest village compound in use
+    (腾笼换鸟): promised that parcel, which it gets only if its land is recovered."""
+    col = layers["collective_land"]
+    in_use = col[col["状态"] == "已占用"]
+    site = in_use.loc[in_use.geometry.area.idxmax()]
+    park = next(p for p in PARKS if p.name == site["所属园区"])
+    sector = next(s for s in park.leading if site["用地性质"] in SECTORS[s][1].split(";"))
+    area = site.geometry.area / 10_000
+    return pd.DataFrame(
+        [
+            {
+                "project_id": "P-121",
+                "name": f"{SECTORS[sector][0]}腾退引进项目121",
+                "sector": sector,
+                "hightech": "否",
+                "major": "否",
+                "need": "land",
+                "area_min_ha": round(area * 0.8, 2),
+                "area_max_ha": round(area * 1.2, 2),
+                "floor_m2": "",
+                "investment": round(area * 12_000),
+                "output": round(area * 11_000),
+                "tax": round(area * 700),
+                "jobs": round(area * 120),
+                "rd_spend": round(area * 11_000 * 0.05),
+                "supply_modes": "lease",
+                "must_place": "",
+                "park": park.name,
+                "start_year": 2027,
+                "locked_parcel": site["地块编号"],
+            }
+        ]
+    )
+
+
+FIRM_SECTORS = {  # sector -> (names, 亩均税收 median 万元/亩, output per 万元 tax)
+    "electronics": (["电子", "精密电子", "光电"], 24.0, 16.0),
+    "machinery": (["机械", "装备", "精工"], 18.0, 20.0),
+    "medicine": (["医药", "生物", "制药"], 35.0, 9.0),
+    "materials": (["新材料", "化工", "建材"], 14.0, 22.0),
+    "logistics": (["物流", "仓储", "供应链"], 8.0, 12.0),
+    "food": (["食品", "饮料", "包装"], 10.0, 18.0),
+    "printing": (["印刷", "纸品", "家具"], 7.0, 20.0),
+}
+
+
+def make_firms(rng: np.random.Generator, layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """The firms on land in use and in the standard factories, with a year's figures.
+
+    Tax per mu spreads around the local standard-land threshold (20 万元/亩), lower
+    on village compounds; a handful of large plots hold one low-yield firm each.
+    """
+    col = layers["collective_land"].rename(
+        columns={"地块编号": "parcel_id", "状态": "status", "所属园区": "park"}
+    )
+    sites = pd.concat(
+        [
+            layers["vacant_plots"].assign(where="state")[
+                ["parcel_id", "status", "geometry", "where"]
+            ],
+            col.assign(where="village")[["parcel_id", "status", "geometry", "where"]],
+            layers["standard_factories"].assign(where="factory")[
+                ["parcel_id", "status", "geometry", "where"]
+            ],
+        ]
+    )
+    sites = sites[sites["status"].isin(["occupied", "已占用"]) | (sites["where"] == "factory")]
+    sites = sites.assign(area_ha=sites.geometry.area / 10_000).sort_values("parcel_id")
+    large = set(sites[sites["where"] != "factory"].nlargest(5, "area_ha")["parcel_id"])
+    names = list(FIRM_SECTORS)
+    syllables = "京兴华创瑞丰恒达博远新源天宇金桥安泰宏图永盛嘉禾正通鑫隆海川中科"
+    taken: set[str] = set()
+    rows = []
+    for site in sites.itertuples():
+        if site.parcel_id in large:
+            count = 1
+        elif site.where == "factory":
+            count = (
+                int(rng.integers(3, 8)) if site.status == "occupied" else int(rng.integers(1, 5))
+            )
+        else:
+            count = int(rng.integers(1, 5)) if site.area_ha > 1.0 else 1
+        # factory tenants hold part of the building; the rest is vacant floor space
+        held = 1.0 if site.where != "factory" else (0.9 if site.status == "occupied" else 0.45)
+        shares = rng.dirichlet(np.ones(count)) * held
+        for k in range(count):
+            sector = str(rng.choice(names))
+            words, tax_mu, per_tax = FIRM_SECTORS[sector]
+            centre = tax_mu * (0.45 if site.where == "village" else 1.0)
+            # a low-yield firm on a large plot: little tax, much energy, little R&D
+            low = site.parcel_id in large
+            if low:
+                centre = float(rng.uniform(1.5, 4.0))
+            mu = site.area_ha * 15 * shares[k]
+            tax = mu * float(rng.lognormal(math.log(centre), 0.3 if low else 0.7))
+            output = tax * per_tax * float(rng.lognormal(0, 0.25))
+            value_added = output * float(rng.uniform(0.18, 0.35))
+            per_tce, rd, per_job = (1.0, 0.003, 15) if low else (3.0, 0.012, 38)
+            name = ""
+            while not name or name in taken:
+                trade = "".join(rng.choice(list(syllables), 2, replace=False))
+                name = f"北京{trade}{rng.choice(words)}{rng.choice(['有限公司', '科技有限公司'])}"
+            taken.add(name)
+            rows.append(
+                {
+                    "parcel_id": site.parcel_id,
+                    "firm": name,
+                    "sector": sector,
+                    "tax": round(tax, 1),
+                    "output": round(output, 0),
+                    "value_added": round(value_added, 0),
+                    "energy_tce": round(value_added / float(rng.lognormal(math.log(per_tce), 0.6))),
+                    "jobs": max(3, int(value_added / float(rng.lognormal(math.log(per_job), 0.4)))),
+                    "rd_spend": round(output * float(rng.lognormal(math.log(rd), 0.8)), 1),
+                    "year": 2024,
+                    "land_share": round(float(shares[k]), 3) if site.where == "factory" else "",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def _villages(rng: np.random.Generator, boundary: Polygon, park: Park) -> list[dict]:
     """Two village residential areas just outside the park (for buffer rules)."""
     out = []
@@ -482,7 +623,11 @@ def write_tables(rng: np.random.Generator, layers: dict[str, gpd.GeoDataFrame]) 
             }
         )
     pd.DataFrame(parks).to_csv(SCENARIOS / "parks.csv", index=False)
-    make_projects(rng, layers).to_csv(SCENARIOS / "projects-demo.csv", index=False)
+    projects = pd.concat([make_projects(rng, layers), renewal_project(layers)])
+    projects.to_csv(SCENARIOS / "projects-demo.csv", index=False)
+    make_firms(np.random.default_rng(FIRM_SEED + 1), layers).to_csv(
+        SCENARIOS / "firms-demo.csv", index=False
+    )
 
 
 def make_projects(

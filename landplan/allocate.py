@@ -250,7 +250,67 @@ def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
             changed = True
         chosen = np.array(sorted(placed), dtype=np.int64)
         if not changed:
-            return chosen
+            rotated = _rotate_three(priced, model, chosen, activity, (low, high))
+            if rotated is None:
+                return chosen
+            chosen, activity = rotated
+
+
+def _rotate_three(
+    priced: PricedPairs,
+    model: Model,
+    chosen: np.ndarray,
+    activity: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """One equal-value rotation of three land parcels among three placed projects
+    that no exchange of two can make, when it gives the lower project ids lower
+    parcel ids (the projects' parcels, read in project order, come earlier in
+    parcel order); None when there is none. Such cycles arise where a pair's value
+    is a project part plus a parcel part (same park, every term separable)."""
+    pairs = priced.pairs
+    p = pairs["project"].to_numpy().astype(np.int64)
+    j = pairs["parcel"].to_numpy().astype(np.int64)
+    value = pairs["value"].to_numpy(dtype=float)
+    project_rank = _ranks(priced.projects["project_id"])
+    parcel_rank = _ranks(priced.parcels["parcel_id"])
+    land = is_land_pair(priced)
+    mine = [int(a) for a in chosen if land[a]]
+    holder = {int(j[a]): a for a in mine}
+    slot = {int(p[a]): a for a in mine}
+    # the pairs of these projects on these parcels: a -> b where a's project has a
+    # pair on b's parcel
+    near = np.flatnonzero(np.isin(p, list(slot)) & np.isin(j, list(holder)))
+    lookup = {(int(p[k]), int(j[k])): int(k) for k in near}
+    edges: dict[int, list[tuple[int, int]]] = {}
+    for k in near:
+        a, b = slot[int(p[k])], holder[int(j[k])]
+        if a != b:
+            edges.setdefault(a, []).append((b, int(k)))
+    low, high = bounds
+    for a in mine:
+        for b, ab in edges.get(a, []):
+            for c, bc in edges.get(b, []):
+                if c == a:
+                    continue
+                ca = lookup.get((int(p[c]), int(j[a])))
+                if ca is None or holder.get(int(j[a])) != a:
+                    continue
+                old, new = (a, b, c), (ab, bc, ca)
+                before = sum(value[x] for x in old)
+                if abs(sum(value[x] for x in new) - before) > 1e-9 * (abs(before) + 1.0):
+                    continue
+                order = sorted(range(3), key=lambda i: project_rank[p[old[i]]])
+                if [parcel_rank[j[new[i]]] for i in order] >= [
+                    parcel_rank[j[old[i]]] for i in order
+                ]:
+                    continue
+                moved = activity + _column_sum(model.A, new) - _column_sum(model.A, old)
+                if (moved < low).any() or (moved > high).any():
+                    continue
+                kept = set(chosen.tolist()) - set(old) | set(new)
+                return np.array(sorted(kept), dtype=np.int64), moved
+    return None
 
 
 def _ranks(ids: pd.Series) -> np.ndarray:

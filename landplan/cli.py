@@ -13,11 +13,12 @@ from landplan.alternatives import alternatives, overview, write_alternatives
 from landplan.constants import VERSION
 from landplan.domain import Lang, SolverName, SolveStatus
 from landplan.errors import InputError, LandplanError, Problem
+from landplan.evaluation import evaluate
 from landplan.inputs import load_inputs
-from landplan.inventory import inventory
+from landplan.inventory import inventory, tier_table
 from landplan.maps import write_map
 from landplan.report import write_report
-from landplan.run import PostgisTarget, run
+from landplan.run import PostgisTarget, run, write_evaluation
 from landplan.scenario import load_scenario
 from landplan.sweep import compare, parse_sets, sweep
 
@@ -77,6 +78,22 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = add("validate", "read every input, report every problem, print an inventory")
     validate.set_defaults(func=_validate)
+
+    evaluate = add(
+        "evaluate",
+        "score the firms on land in use per mu (亩均), sort them into tiers A-D, and write "
+        "evaluation.csv and evaluation.xlsx",
+    )
+    evaluate.add_argument(
+        "--out", metavar="DIR", help="output folder (default out/<name>-evaluation/)"
+    )
+    evaluate.add_argument(
+        "--lang", choices=[x.value for x in Lang], help="workbook language (default: map.lang)"
+    )
+    evaluate.add_argument(
+        "--set", action="append", metavar="KEY=V", help="override a scenario key (repeatable)"
+    )
+    evaluate.set_defaults(func=_evaluate)
 
     run = add("run", "allocate projects to parcels and write the output folder")
     run.add_argument("--out", metavar="DIR", help="output folder (default out/<name>/)")
@@ -209,9 +226,37 @@ class _Formatter(logging.Formatter):
 
 def _validate(args: argparse.Namespace) -> int:
     inputs = load_inputs(load_scenario(args.scenario))
+    evaluation = evaluate(inputs)  # its benchmarks can fail (a median of 0)
     if not args.quiet:
         print(inventory(inputs) + "\n")
+        if evaluation is not None:
+            print(tier_table(evaluation) + "\n")
     print("no problems found")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    sets = parse_sets(args.set).items() if args.set else ()
+    overrides: dict[str, object] = {key: values[-1] for key, values in sets}
+    if args.lang:
+        overrides["map.lang"] = args.lang
+    scenario = load_scenario(args.scenario, overrides=overrides)
+    if scenario.firms is None:
+        raise InputError(
+            [
+                Problem(
+                    str(scenario.file),
+                    "names no table of firms",
+                    field="firms",
+                    fix="add 'firms: firms.csv' (docs/inputs.md, \"Firms\")",
+                )
+            ]
+        )
+    out = Path(args.out) if args.out else Path("out") / f"{scenario.name}-evaluation"
+    evaluation = write_evaluation(scenario, out)
+    if not args.quiet:
+        print(tier_table(evaluation))
+    print(f"{len(evaluation.firms)} firms evaluated -> {out}")
     return 0
 
 

@@ -100,6 +100,17 @@ class Priority(StrEnum):
     HIGHTECH_FIRST = "hightech_first"  # most high-tech projects first, then the best value
 
 
+class Indicator(StrEnum):
+    """A 亩均 indicator of a firm on land in use (亩均论英雄, docs/evaluation.md)."""
+
+    TAX_PER_MU = "tax_per_mu"  # 亩均税收, 万元/亩
+    OUTPUT_PER_MU = "output_per_mu"  # 亩均产值, 万元/亩
+    VALUE_ADDED_PER_MU = "value_added_per_mu"  # 亩均增加值, 万元/亩
+    VALUE_ADDED_PER_ENERGY = "value_added_per_energy"  # 单位能耗增加值, 万元/tce
+    RD_INTENSITY = "rd_intensity"  # R&D 经费占产值比重 (a fraction)
+    LABOUR_PRODUCTIVITY = "labour_productivity"  # 全员劳动生产率, 万元/person
+
+
 class Target(StrEnum):
     """The plan's 2025 targets that a scenario may impose as constraints."""
 

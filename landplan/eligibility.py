@@ -21,6 +21,7 @@ import pandas as pd
 
 from landplan.constants import MU_PER_HA, SUPPLY_MODES
 from landplan.domain import LAND_KINDS, EntryScope, Need, Rule, Status
+from landplan.evaluation import Evaluation, evaluate
 from landplan.inputs import Inputs
 from landplan.messages import EN, ZH, Words, label, say
 from landplan.scenario import EntryStandards
@@ -56,17 +57,38 @@ class Eligibility:
         candidates it removed) and ``eligible``.
     reasons
         ``project_id`` -> why it has no eligible parcel (only for such projects).
+    evaluation
+        The firms' 亩均 evaluation, when the scenario has ``evaluation:``; with
+        ``renewal:`` its renewal parcels are supply here like available ones.
     """
 
     pairs: pd.DataFrame
     funnel: pd.DataFrame
     reasons: dict[str, Words]
+    evaluation: Evaluation | None = None
+
+
+def supply_of(
+    parcels: pd.DataFrame, evaluation: Evaluation | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which parcels are supply (available, or renewal land) and the year each can be
+    handed over (renewal land: not before ``renewal.available_year``)."""
+    supply = (parcels["status"] == Status.AVAILABLE).to_numpy().copy()
+    year = parcels["available_year"].to_numpy(dtype=float).copy()
+    if evaluation is not None:
+        renew = evaluation.supply
+        j = renew["parcel"].to_numpy(dtype=np.int64)
+        supply[j] = True
+        year[j] = renew["available_year"].to_numpy(dtype=float)
+    return supply, year
 
 
 def eligible_pairs(inputs: Inputs) -> Eligibility:
     """All eligible (project, parcel) pairs under the contract's rules and the spatial rules."""
     parcels, projects = inputs.parcels, inputs.tables.projects
     zoning = inputs.tables.zoning
+    evaluation = evaluate(inputs)
+    supply, year = supply_of(parcels, evaluation)
     n_proj = len(projects)
     spatial = [(c.spec, _constraint_mask(c, parcels)) for c in inputs.constraints]
     rules = [*BASE_RULES, *(f"spatial:{c.name}" for c, _ in spatial)]
@@ -80,12 +102,12 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
     # a parcel promised to a project (its locked_parcel) is reserved for it
     promised = np.zeros(len(parcels), dtype=bool)
     promised[locked_pos[is_locked]] = True
-    p_idx, j_idx = _size_pairs(parcels, projects, zoning, ~is_locked, promised, removed)
+    p_idx, j_idx = _size_pairs(parcels, projects, zoning, ~is_locked, promised, supply, removed)
     # Locked projects: their one candidate goes through the same rules one by one.
     lp = np.flatnonzero(is_locked)
     lj = locked_pos[lp]
     keep = np.ones(len(lp), dtype=bool)
-    for rule, ok in _basic_checks(parcels, projects, zoning, lp, lj):
+    for rule, ok in _basic_checks(parcels, projects, zoning, supply, lp, lj):
         fail = keep & ~ok
         removed[rule] += np.bincount(lp[fail], minlength=n_proj)
         keep &= ok
@@ -94,7 +116,7 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
 
     keep = np.ones(len(p_idx), dtype=bool)
     entry = inputs.scenario.entry_standards
-    for rule, ok in _pair_checks(parcels, projects, entry, p_idx, j_idx):
+    for rule, ok in _pair_checks(parcels, projects, entry, year, p_idx, j_idx):
         removed[rule] += np.bincount(p_idx[~ok], minlength=n_proj)
         keep &= ok
     p_idx, j_idx = p_idx[keep], j_idx[keep]
@@ -126,7 +148,7 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
         n_proj,
         len(reasons),
     )
-    return Eligibility(pairs=pairs, funnel=funnel, reasons=reasons)
+    return Eligibility(pairs=pairs, funnel=funnel, reasons=reasons, evaluation=evaluation)
 
 
 def _locked_positions(parcels: pd.DataFrame, projects: pd.DataFrame) -> np.ndarray:
@@ -160,12 +182,12 @@ def _size_pairs(
     zoning: dict[str, frozenset[str]],
     which: np.ndarray,
     promised: np.ndarray,
+    status_ok: np.ndarray,
     removed: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs passing status, promise, kind, zoning and size, by binary search; counts
-    removals."""
+    """Pairs passing status (``status_ok``: the supply), promise, kind, zoning and
+    size, by binary search; counts removals."""
     n_parcels = len(parcels)
-    status_ok = (parcels["status"] == Status.AVAILABLE).to_numpy()
     available = status_ok & ~promised
     kind_class = _kind_class(parcels)
     codes = parcels["zoning"].to_numpy()
@@ -224,6 +246,7 @@ def _basic_checks(
     parcels: pd.DataFrame,
     projects: pd.DataFrame,
     zoning: dict[str, frozenset[str]],
+    supply: np.ndarray,
     p: np.ndarray,
     j: np.ndarray,
 ) -> list[tuple[str, np.ndarray]]:
@@ -240,7 +263,7 @@ def _basic_checks(
     sectors, codes = projects["sector"].to_numpy()[p], parcels["zoning"].to_numpy()[j]
     zoned = np.array([c in zoning.get(s, frozenset()) for s, c in zip(sectors, codes, strict=True)])
     return [
-        ("status", (parcels["status"].to_numpy()[j] == Status.AVAILABLE)),
+        ("status", supply[j]),
         ("kind", _kind_class(parcels)[j] == need_class),
         ("zoning", zoned.astype(bool)),
         ("size", fits),
@@ -259,6 +282,7 @@ def _pair_checks(
     parcels: pd.DataFrame,
     projects: pd.DataFrame,
     entry: EntryStandards,
+    avail_year: np.ndarray,
     p: np.ndarray,
     j: np.ndarray,
 ) -> list[tuple[str, np.ndarray]]:
@@ -274,7 +298,6 @@ def _pair_checks(
         ok: np.ndarray = (project_bits[p] & parcel_bits[j]) != 0
         return ok
 
-    avail_year = parcels["available_year"].to_numpy(dtype=float)
     start = projects["start_year"].to_numpy(dtype=float)
 
     def year_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -138,6 +138,7 @@ def cross_check(inputs: Inputs, scenario: Scenario | None = None) -> list[Proble
                 field=f"near[{k}].sectors",
                 fix=f"use sectors of the zoning table: {', '.join(sorted(tables.zoning))}",
             )
+    found.problems.extend(_firm_problems(inputs, scenario))
     unknown_parks = set(tables.parks["park"]) - parks
     if unknown_parks:
         log.warning("parks table names parks with no parcel: %s", ", ".join(sorted(unknown_parks)))
@@ -150,3 +151,41 @@ def cross_check(inputs: Inputs, scenario: Scenario | None = None) -> list[Proble
         params=scenario.costshare,
         source=cost_source,
     )
+
+
+def _firm_problems(inputs: Inputs, scenario: Scenario) -> list[Problem]:
+    """The firms table against the parcels and what the evaluation weighs."""
+    firms = inputs.tables.firms
+    if scenario.firms is None:
+        return []
+    found = ProblemLog()
+    source = str(scenario.firms.path)
+    known = set(inputs.parcels["parcel_id"])
+    unknown = firms[(firms["parcel_id"] != "") & ~firms["parcel_id"].isin(known)]
+    for row in unknown.head(20).itertuples():
+        found.add(
+            source,
+            f"parcel_id {row.parcel_id!r} is not in any parcel layer",
+            row=str(row.firm),
+            field="parcel_id",
+            fix="correct the parcel id, or add the parcel to a layer",
+        )
+    if len(unknown) > 20:
+        found.add(source, f"{len(unknown) - 20} more firms on unknown parcels", field="parcel_id")
+    if scenario.evaluation is not None:
+        need = {  # indicator -> the figure it needs besides tax, output and land
+            "value_added_per_mu": "value_added",
+            "value_added_per_energy": "energy_tce",
+            "rd_intensity": "rd_spend",
+            "labour_productivity": "jobs",
+        }
+        for name, spec in scenario.evaluation.indicators.items():
+            column = need.get(name)
+            if spec.weight > 0 and column is not None and firms[column].isna().all():
+                found.add(
+                    source,
+                    f"no firm has a '{column}' figure, which {name} needs",
+                    field=column,
+                    fix=f"fill in '{column}', or set evaluation.indicators.{name}.weight to 0",
+                )
+    return found.problems

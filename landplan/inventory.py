@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from landplan.domain import Kind
+from landplan.evaluation import Evaluation, park_tiers
 from landplan.inputs import Inputs
 
 
@@ -70,3 +71,24 @@ def _inventory(inputs: Inputs) -> str:
     by_sector.index = [f"{s} {labels.get(s, '')}".strip() for s in by_sector.index]
     lines.append(by_sector.to_string())
     return "\n".join(lines)
+
+
+def tier_table(evaluation: Evaluation) -> str:
+    """Firms by tier and park, C/D land, and 亩均 tax and output against the benchmarks."""
+    table = park_tiers(evaluation.firms, evaluation.benchmarks)
+    shown = pd.DataFrame(
+        {
+            "firms": table["firms"],
+            **{t: table[t] for t in ("A", "B", "C", "D")},
+            "land mu": table["land_mu"].map("{:,.0f}".format),
+            "C+D mu": table["cd_land_mu"].map("{:,.0f}".format),
+            "tax/mu": table["tax_per_mu"].map("{:,.1f}".format),
+            "vs bench": table["tax_per_mu_vs_benchmark"].map("{:.0%}".format),
+            "output/mu": table["output_per_mu"].map("{:,.0f}".format),
+        }
+    )
+    shown.index = table["park"].to_list()
+    with pd.option_context("display.unicode.east_asian_width", True):
+        text = shown.to_string()
+    bench = ", ".join(f"{k} {v:,.4g}" for k, v in evaluation.benchmarks.items())
+    return f"firms by park and tier (亩均: 万元/亩):\n{text}\nbenchmarks: {bench}"

@@ -32,8 +32,9 @@ import shapely
 import yaml
 
 from landplan.constants import MU_PER_HA
-from landplan.domain import Datum, Lang, Status
+from landplan.domain import Datum, Indicator, Lang, Status
 from landplan.errors import InputError, LandplanError, Problem
+from landplan.evaluation import tiers_of
 from landplan.messages import CATALOGUE, label
 from landplan.scenario import MapSpec
 
@@ -85,6 +86,10 @@ IMPORTANCE_CLASSES = [
     (1.0, np.inf, "#cb181d"),
 ]
 CANNOT_WITHHOLD = "#252525"
+# 亩均 tiers: ColorBrewer RdBu ends (colour-blind safe), A blue to D red.
+TIER_COLOURS = {"A": "#2166ac", "B": "#92c5de", "C": "#f4a582", "D": "#b2182b"}
+# what the tier popup lists for each firm
+FIRM_FIGURES = ("score", *(i.value for i in Indicator))
 # Parcel and project ids are written on the parcels from this zoom level on.
 LABEL_ZOOM = 16
 # Sentences filled in Python: the page needs none of them.
@@ -107,6 +112,7 @@ WHY_TERMS = (
     "v_subsidy",
     "v_deferred",
     "v_spread",
+    "v_renewal",
 )
 
 
@@ -173,6 +179,7 @@ class Folder:
     costshare_by_park: pd.DataFrame
     summary: dict[str, Any]
     scenario: dict[str, Any]
+    evaluation: pd.DataFrame | None = None  # evaluation.csv, when the run evaluated firms
 
 
 def read_folder(out_dir: Path) -> Folder:
@@ -189,6 +196,10 @@ def read_folder(out_dir: Path) -> Folder:
         by_park = pd.read_csv(out_dir / "costshare_by_park.csv")
         summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
         scenario = yaml.safe_load((out_dir / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+        firms = out_dir / "evaluation.csv"
+        evaluation = (
+            pd.read_csv(firms, keep_default_na=False, na_values=[""]) if firms.is_file() else None
+        )
     except (OSError, ValueError, KeyError, pyogrio.errors.DataSourceError) as exc:
         raise InputError(
             [
@@ -199,7 +210,7 @@ def read_folder(out_dir: Path) -> Folder:
                 )
             ]
         ) from None
-    return Folder(out_dir, parcels, constraints, allocation, by_park, summary, scenario)
+    return Folder(out_dir, parcels, constraints, allocation, by_park, summary, scenario, evaluation)
 
 
 def map_spec(scenario: dict[str, Any]) -> MapSpec:
@@ -383,8 +394,17 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     styles: dict[str, str] = {}
     passive: list[str] = []  # drawn for context: they must not catch clicks meant for parcels
 
-    def add(name: str, key: str, frame: gpd.GeoDataFrame, *, style: str, show: bool = True) -> None:
-        columns = fields if key in ("factory", "vacant", "collective") else [*fields, *money]
+    def add(
+        name: str,
+        key: str,
+        frame: gpd.GeoDataFrame,
+        *,
+        style: str,
+        show: bool = True,
+        columns: list[str] | None = None,
+    ) -> None:
+        if columns is None:
+            columns = fields if key in ("factory", "vacant", "collective") else [*fields, *money]
         layer = folium.GeoJson(
             _feature_collection(frame, columns),
             name=name,
@@ -404,6 +424,11 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     add(label("map.costshare", lang), "costshare", placed, style="ratio", show=False)
     if worth:
         add(label("map.importance", lang), "importance", placed, style="importance", show=False)
+    firms = folder.evaluation
+    if firms is not None and len(firms):
+        tiers = _tiered_parcels(display, firms, folder.scenario)
+        columns = [*fields, "tier", "score", "firms", "renewal"]
+        add(label("map.tiers", lang), "tiers", tiers, style="tier", show=False, columns=columns)
     constraints = _display(folder.constraints, options) if len(folder.constraints) else None
     if constraints is not None:
         for name, group in constraints.groupby("name"):
@@ -463,6 +488,8 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
         if worth
         else [],
         "cannotWithhold": CANNOT_WITHHOLD,
+        "tierColours": TIER_COLOURS if firms is not None else {},
+        "firms": {} if firms is None else _firm_rows(firms),
         "parkLabels": [] if boundaries is None else list(boundaries["park"]),
         "unplaced": _props(
             unplaced_reasons(unplaced, lang), ["project_id", "name", "reason", "detail"]
@@ -486,6 +513,42 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     )
     root.header.add_child(folium.Element(f"<script>{start}</script>"), name="landplan_start")
     return m
+
+
+def _tiered_parcels(
+    display: gpd.GeoDataFrame, firms: pd.DataFrame, scenario: dict[str, Any]
+) -> gpd.GeoDataFrame:
+    """The parcels with firms: the tier of their land-weighted score, how many firms,
+    and ``renewal``: ``recovered`` (by this plan), ``offered`` or empty."""
+    weighted = firms.assign(w=firms["score"] * firms["land_ha"])
+    grouped = weighted.groupby("parcel_id")
+    score = grouped["w"].sum() / grouped["land_ha"].sum().where(lambda s: s > 0)
+    thresholds = (scenario.get("evaluation") or {}).get("tiers") or {}
+    frame = pd.DataFrame({"score": score.fillna(0.0), "firms": grouped.size()})
+    frame["tier"] = tiers_of(frame["score"].to_numpy(), thresholds)
+    frame["renewal"] = ""
+    if "offered" in firms:
+        offered = set(firms.loc[firms["offered"].astype(bool), "parcel_id"])
+        recovered = set(firms.loc[firms["recovered"].astype(bool), "parcel_id"])
+        frame.loc[frame.index.isin(offered), "renewal"] = "offered"
+        frame.loc[frame.index.isin(recovered), "renewal"] = "recovered"
+    out = display.join(frame, on="parcel_id", how="inner")
+    return out[out["firms"] > 0]
+
+
+def _firm_rows(firms: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Per parcel, its firms as the popup lists them: name, tier and figures."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for record in firms.to_dict("records"):
+        figures = {
+            k: round(float(record[k]), 4)
+            for k in FIRM_FIGURES
+            if pd.notna(record.get(k)) and np.isfinite(float(record[k]))
+        }
+        rows.setdefault(str(record["parcel_id"]), []).append(
+            {"firm": record["firm"], "tier": record["tier"], **figures}
+        )
+    return rows
 
 
 def _park_outlines(parcels: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame | None:
@@ -544,6 +607,9 @@ html, body {height: 100%; margin: 0}
 .lp-popup table {border-collapse: collapse}
 .lp-popup th {text-align: left; padding-right: 8px; color: #555; font-weight: normal}
 .lp-why {margin-top: 4px; color: #333; max-width: 300px}
+.lp-popup {max-height: 320px; overflow-y: auto}
+.lp-firm-name {margin-top: 6px; font-weight: bold}
+.lp-firm td {text-align: right}
 .lp-park-label, .lp-label {pointer-events: none}
 .lp-park-label span {font: bold 13px sans-serif; color: #222; white-space: nowrap;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff}
@@ -579,6 +645,14 @@ _JS_HELPERS = r"""{
       return {color: capped ? '#000' : '#555', weight: capped ? 2.5 : 1,
               dashArray: capped ? '4 3' : null, fillColor: colour, fillOpacity: 0.85};
     },
+    tier: function (f) {
+      var c = landplan.config, p = f.properties;
+      var recovered = p.renewal === 'recovered', offered = p.renewal === 'offered';
+      return {color: recovered || offered ? '#000' : '#555',
+              weight: recovered ? 3 : offered ? 2 : 0.8,
+              dashArray: offered ? '5 3' : null,
+              fillColor: c.tierColours[p.tier] || '#ccc', fillOpacity: 0.85};
+    },
     importance: function (f) {
       var c = landplan.config, p = f.properties, r = p.importance_pct, colour = '#ccc';
       for (var i = 0; i < c.importanceClasses.length; i++) {
@@ -605,6 +679,7 @@ _JS_HELPERS = r"""{
     var c = landplan.config, t = c.text, box = landplan.el('div', null, 'lp-popup');
     var table = landplan.el('table');
     var rows = ['parcel_id', 'kind', 'zoning', 'park', 'area_ha', 'area_mu', 'status'];
+    if (key === 'tiers') { rows = rows.concat(['tier', 'score', 'firms', 'renewal']); }
     if (p.project_ids) {
       rows = rows.concat(['project_ids', 'project_names', 'sectors', 'land_used_ha',
                           'land_used_mu']);
@@ -616,7 +691,9 @@ _JS_HELPERS = r"""{
     for (var i = 0; i < rows.length; i++) {
       var name = rows[i], v = p[name];
       if (v === null || v === undefined || v === '') { continue; }
-      if (name === 'kind' || name === 'status') { v = t[name + '.' + v] || v; }
+      if (name === 'kind' || name === 'status' || name === 'tier' || name === 'renewal') {
+        v = t[name + '.' + v] || v;
+      }
       else if (name === 'capped') { v = v ? t.yes : t.no; }
       else if (name === 'withhold') {
         if (v !== 'infeasible') { continue; }
@@ -632,6 +709,22 @@ _JS_HELPERS = r"""{
       table.appendChild(tr);
     }
     box.appendChild(table);
+    var firms = key === 'tiers' ? (c.firms[p.parcel_id] || []) : [];
+    for (var f = 0; f < firms.length; f++) {
+      var firm = firms[f], sub = landplan.el('table', null, 'lp-firm');
+      var head = landplan.el('div', firm.firm + ' · ' + (t['tier.' + firm.tier] || firm.tier),
+                             'lp-firm-name');
+      box.appendChild(head);
+      for (var r in firm) {
+        if (r === 'firm' || r === 'tier') { continue; }
+        var line = landplan.el('tr');
+        line.appendChild(landplan.el('th', t[r] || r));
+        line.appendChild(landplan.el('td', r === 'rd_intensity'
+          ? landplan.num(100 * firm[r], 2) + '%' : landplan.num(firm[r], 2)));
+        sub.appendChild(line);
+      }
+      box.appendChild(sub);
+    }
     if (p.project_ids && (key === 'allocation' || key === 'costshare')) {
       var ids = String(p.project_ids).split(';');
       for (var k = 0; k < ids.length; k++) {
@@ -735,6 +828,12 @@ _JS_HELPERS = r"""{
       row(c[2], c[0] + (c[1] === null ? '+' : '–' + c[1]));
     }
     row('#fff', t.capped, '#000', '4 3');
+    if (Object.keys(config.tierColours).length) {
+      body.appendChild(landplan.el('b', t['map.tiers']));
+      for (var tier in config.tierColours) { row(config.tierColours[tier], t['tier.' + tier]); }
+      row('#fff', t['renewal.offered'], '#000', '5 3');
+      row('#fff', t['renewal.recovered'], '#000');
+    }
     if (config.importanceClasses.length) {
       body.appendChild(landplan.el('b', t.importance_pct));
       for (var m = 0; m < config.importanceClasses.length; m++) {

@@ -27,11 +27,13 @@ from landplan.results import (
     allocation_table,
     constraint_layer,
     costshare_by_park,
+    evaluation_table,
     parcel_layer,
+    renewal_table,
     resolved,
     summary,
 )
-from landplan.workbook import write_workbook
+from landplan.workbook import write_evaluation_book, write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,7 @@ def writers(result: RunResult) -> Writers:
         "scenario.resolved.yaml": lambda p: p.write_text(
             yaml.safe_dump(resolved(result), allow_unicode=True, sort_keys=False), encoding="utf-8"
         ),
+        **evaluation_writers(result),
         # built from the files above, as 'landplan map/report OUT_DIR' rebuild them
         "map.html": lambda p: write_map(p.parent, p),
         "report.html": lambda p: write_report(p.parent, p),
@@ -149,6 +152,22 @@ def writers(result: RunResult) -> Writers:
         worth = result.importance
         files["importance.csv"] = lambda p: worth.to_csv(p, index=False)
     return files
+
+
+def evaluation_writers(result: RunResult) -> Writers:
+    """``evaluation.csv`` and ``evaluation.xlsx`` when the scenario evaluates firms."""
+    firms = evaluation_table(result)
+    evaluation = result.priced.evaluation
+    if firms is None or evaluation is None:
+        return {}
+    recovered = renewal_table(result) if evaluation.renewal is not None else None
+    lang = result.inputs.scenario.map.lang
+    return {
+        "evaluation.csv": lambda p: firms.to_csv(p, index=False, float_format="%.6g"),
+        "evaluation.xlsx": lambda p: write_evaluation_book(
+            firms, evaluation.benchmarks, recovered, lang, p
+        ),
+    }
 
 
 def write_gpkg(result: RunResult, path: Path) -> None:

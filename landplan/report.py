@@ -19,6 +19,7 @@ from matplotlib.patches import Rectangle
 from landplan.charts import figure, has_cjk_font, png_img
 from landplan.constants import MU_PER_HA
 from landplan.domain import Lang
+from landplan.evaluation import park_tiers
 from landplan.maps import (
     KIND_FILLS,
     STATUS_COLOURS,
@@ -124,6 +125,52 @@ def positioning_table(folder: Folder, placed: pd.DataFrame, lang: str) -> str:
     )
 
 
+def evaluation_section(folder: Folder, lang: str) -> str:
+    """亩均 evaluation: tiers and land by park against the district's benchmarks, and
+    the renewal land the plan recovers with the parks' 亩均 before and after."""
+    facts = folder.summary.get("evaluation")
+    firms = folder.evaluation
+    if not facts or firms is None:
+        return ""
+    esc = html.escape
+    benchmarks = facts.get("benchmarks", {})
+    parks = park_tiers(firms, benchmarks)
+    parks["park"] = parks["park"].replace({"total": label("total", lang)})
+    percent = [c for c in parks.columns if c.endswith("_vs_benchmark") or c == "cd_land_share"]
+    for column in percent:
+        parks[column] = parks[column].map(lambda v: "—" if pd.isna(v) else f"{100 * v:.0f}%")
+    bench = "；".join(
+        f"{label(k, lang)} {_number(v, 4 if k == 'rd_intensity' else 2)}"
+        for k, v in benchmarks.items()
+    )
+    parts = [
+        f"<h2>{esc(label('report.evaluation', lang))}</h2>",
+        f"<p>{esc(label('report.benchmarks', lang))}：{esc(bench)}</p>",
+        _table(parks, lang, {"land_mu": 1, "cd_land_mu": 1}),
+    ]
+    renewal = facts.get("renewal")
+    if renewal:
+        recovered = pd.DataFrame(renewal.get("recovered") or [])
+        parts.append(f"<h2>{esc(label('report.renewal', lang))}</h2>")
+        ha, mu = ("公顷", "亩") if lang == Lang.ZH else ("ha", "mu")
+
+        def land(key: str) -> str:
+            n, area = renewal[f"{key}_parcels"], renewal[f"{key}_ha"]
+            return (
+                f"{esc(label(f'report.renewal_{key}', lang))}: {n} / {area:,.1f} {ha} / "
+                f"{area * MU_PER_HA:,.0f} {mu}"
+            )
+
+        parts.append(f"<p>{land('offered')}; {land('recovered')}</p>")
+        if len(recovered):
+            recovered = recovered.drop(columns=["firms"])
+            parts.append(_table(recovered, lang, {"area_ha": 4}))
+        change = pd.DataFrame.from_dict(renewal.get("by_park") or {}, orient="index")
+        if len(change):
+            parts.append(_table(change.reset_index(names="park"), lang, {"land_mu": 1}))
+    return "".join(parts)
+
+
 def _number(value: Any, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -227,6 +274,7 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         f"<h2>{w('report.unplaced')}</h2>"
         + (_table(unplaced, lang) if len(unplaced) else w("none")),
         f"<h2>{w('report.costshare')}</h2>{_table(by_park, lang, digits)}",
+        evaluation_section(folder, lang),
         f"<h2 class='page'>{w('report.overview')}</h2>{overview_map(folder, lang)}",
         f"<h2>{w('report.solver')}</h2>{pairs(solver_rows)}",
         f"<h2>{w('report.scenario')}</h2><pre>{esc(as_run)}</pre>",

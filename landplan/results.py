@@ -322,12 +322,151 @@ def summary(result: RunResult) -> dict[str, Any]:
             target.value: {"level": level, "plan": _target_value(placed_projects, land, target)}
             for target, level in result.inputs.scenario.targets.items()
         },
+        "evaluation": _evaluation_summary(result),
         "sector_labels": dict(result.inputs.tables.sector_labels),
         "targets_2025": {
             key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}
             for key, (label, unit, base, target) in PLAN_TARGETS.items()
         },
     }
+
+
+def evaluation_table(result: RunResult) -> pd.DataFrame | None:
+    """``evaluation.csv``: one row per firm, its indicators, score and tier; with
+    renewal, ``recovered`` and the project placed on its land (``for_project``)."""
+    evaluation = result.priced.evaluation
+    if evaluation is None:
+        return None
+    table = evaluation.firms.copy()
+    if evaluation.renewal is not None:
+        taken = result.allocation.placed.groupby("parcel_id")["project_id"].agg(";".join)
+        offered = set(evaluation.supply["parcel_id"])
+        table["offered"] = table["parcel_id"].isin(offered)
+        table["for_project"] = table["parcel_id"].map(taken).where(table["offered"], "")
+        table["for_project"] = table["for_project"].fillna("")
+        table["recovered"] = table["for_project"] != ""
+    return table
+
+
+def renewal_table(result: RunResult) -> pd.DataFrame:
+    """The renewal land the plan recovers: per parcel its firms, what recovering it
+    costs and loses, and the project it goes to with that project's figures.
+
+    Columns: ``parcel_id, park, area_ha, firms, firm_names, tier, project_id, name,
+    cost, lost_output, lost_tax, output, tax`` (万元 a year; cost once).
+    """
+    columns = [
+        "parcel_id",
+        "park",
+        "area_ha",
+        "firms",
+        "firm_names",
+        "tier",
+        "project_id",
+        "name",
+        "cost",
+        "lost_output",
+        "lost_tax",
+        "output",
+        "tax",
+    ]
+    evaluation = result.priced.evaluation
+    if evaluation is None or evaluation.renewal is None:
+        return pd.DataFrame(columns=columns)
+    placed = result.allocation.placed[["parcel_id", "project_id"]]
+    table = evaluation.supply.merge(placed, on="parcel_id")
+    projects = result.inputs.tables.projects.set_index("project_id")
+    names = evaluation.firms.groupby("parcel_id")["firm"].agg("、".join)
+    table["firm_names"] = table["parcel_id"].map(names)
+    table["tier"] = table["worst"]
+    for column in ("name", "output", "tax"):
+        table[column] = table["project_id"].map(projects[column])
+    return table[columns].sort_values(["park", "parcel_id"]).reset_index(drop=True)
+
+
+def yield_change(result: RunResult) -> pd.DataFrame:
+    """Per park, 亩均 output and tax of its land in use, before and after the plan's
+    renewal: recovered firms leave, the new projects on their land come in.
+
+    Columns: ``park, firms, land_mu, output_per_mu, tax_per_mu, recovered_mu,
+    output_per_mu_after, tax_per_mu_after`` (万元/亩).
+    """
+    evaluation = result.priced.evaluation
+    if evaluation is None:
+        return pd.DataFrame()
+    firms = evaluation.firms
+    recovered = renewal_table(result)
+    gone = firms["parcel_id"].isin(set(recovered["parcel_id"]))
+    before = firms.groupby("park").agg(
+        firms=("firm", "size"),
+        land_mu=("land_mu", "sum"),
+        output=("output", "sum"),
+        tax=("tax", "sum"),
+    )
+    lost = firms[gone].groupby("park")[["land_mu", "output", "tax"]].sum()
+    new = recovered.assign(land_mu=recovered["area_ha"] * MU_PER_HA).groupby("park")[
+        ["land_mu", "output", "tax"]
+    ]
+    gained = new.sum().astype(float)
+    after = before[["land_mu", "output", "tax"]].sub(lost, fill_value=0).add(gained, fill_value=0)
+    table = pd.DataFrame(
+        {
+            "firms": before["firms"],
+            "land_mu": before["land_mu"],
+            "output_per_mu": before["output"] / before["land_mu"],
+            "tax_per_mu": before["tax"] / before["land_mu"],
+            "recovered_mu": lost["land_mu"].reindex(before.index, fill_value=0.0),
+            "output_per_mu_after": after["output"] / after["land_mu"],
+            "tax_per_mu_after": after["tax"] / after["land_mu"],
+        }
+    )
+    return table.reset_index(names="park")
+
+
+def _evaluation_summary(result: RunResult) -> dict[str, Any] | None:
+    """summary.json's ``evaluation``: tiers, benchmarks and the renewal it made."""
+    evaluation = result.priced.evaluation
+    if evaluation is None:
+        return None
+    firms, parcels = evaluation.firms, evaluation.parcels
+    recovered = renewal_table(result)
+    tiers = firms.groupby("tier").agg(firms=("firm", "size"), land_ha=("land_ha", "sum"))
+    out: dict[str, Any] = {
+        "firms": len(firms),
+        "parcels": len(parcels),
+        "benchmarks": {k: round(v, 6) for k, v in evaluation.benchmarks.items()},
+        "tiers": {
+            str(t): {"firms": int(row["firms"]), "land_ha": round(float(row["land_ha"]), 4)}
+            for t, row in tiers.iterrows()
+        },
+        "renewal": None,
+    }
+    if evaluation.renewal is not None:
+        supply = evaluation.supply
+        out["renewal"] = {
+            "tiers": list(evaluation.renewal.tiers),
+            "offered_parcels": len(supply),
+            "offered_ha": round(float(supply["area_ha"].sum()), 4),
+            "recovered_parcels": len(recovered),
+            "recovered_ha": round(float(recovered["area_ha"].sum()), 4),
+            "recovered_firms": int(recovered["firms"].sum()),
+            "cost": round(float(recovered["cost"].sum()), 4),
+            "lost_output": round(float(recovered["lost_output"].sum()), 4),
+            "lost_tax": round(float(recovered["lost_tax"].sum()), 4),
+            "new_output": round(float(recovered["output"].sum()), 4),
+            "new_tax": round(float(recovered["tax"].sum()), 4),
+            "recovered": [
+                {k: (_rounded(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+                for row in recovered.to_dict("records")
+            ],
+            "by_park": {
+                str(row["park"]): {
+                    k: _rounded(v, 4) for k, v in row.items() if k not in ("park", "firms")
+                }
+                for row in yield_change(result).to_dict("records")
+            },
+        }
+    return out
 
 
 def _rounded(value: Any, digits: int) -> float | None:

@@ -16,14 +16,16 @@ import pandas as pd
 from landplan.allocate import Allocation, allocate
 from landplan.costshare import share_costs
 from landplan.eligibility import Eligibility, eligible_pairs
+from landplan.evaluation import Evaluation, evaluate
 from landplan.explain import explain
 from landplan.importance import parcel_importance
 from landplan.inputs import Inputs, load_inputs
 from landplan.output import write_folder, writers
 from landplan.postgis_sink import check_target, write_results
 from landplan.results import RunResult
-from landplan.scenario import Scenario
+from landplan.scenario import EvaluationSpec, Scenario
 from landplan.valuation import PricedPairs, price_pairs
+from landplan.workbook import write_evaluation_book
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +116,23 @@ def run(
 
     write_folder(out_dir, writers(result), before_commit=commit)
     return result
+
+
+def write_evaluation(scenario: Scenario, out_dir: Path) -> Evaluation:
+    """``landplan evaluate``: score the firms and write ``evaluation.csv`` and
+    ``evaluation.xlsx`` to ``out_dir`` (whole or not at all); no plan is made."""
+    if scenario.evaluation is None:
+        scenario = replace(scenario, evaluation=EvaluationSpec())  # the documented defaults
+    evaluation = evaluate(load_inputs(scenario))
+    assert evaluation is not None
+    firms = evaluation.firms
+    write_folder(
+        out_dir,
+        {
+            "evaluation.csv": lambda p: firms.to_csv(p, index=False, float_format="%.6g"),
+            "evaluation.xlsx": lambda p: write_evaluation_book(
+                firms, evaluation.benchmarks, None, scenario.map.lang, p
+            ),
+        },
+    )
+    return evaluation

@@ -29,6 +29,7 @@ from landplan.domain import (
     Bearer,
     Datum,
     EntryScope,
+    Indicator,
     Kind,
     Lang,
     Method,
@@ -174,6 +175,55 @@ class Targets:
 
 
 @dataclass(frozen=True)
+class IndicatorSpec:
+    """One 亩均 indicator's weight and benchmark (None: the evaluated firms' median)."""
+
+    weight: float = _num(0.0)
+    benchmark: float | None = _num(None, low_open=True)
+
+
+# Weights as in Zhejiang's 亩均论英雄 practice: tax per mu first, then value added
+# per mu, per unit of energy, R&D intensity and labour productivity (docs/evaluation.md).
+DEFAULT_INDICATORS: dict[str, IndicatorSpec] = {
+    Indicator.TAX_PER_MU.value: IndicatorSpec(weight=0.4),
+    Indicator.VALUE_ADDED_PER_MU.value: IndicatorSpec(weight=0.2),
+    Indicator.VALUE_ADDED_PER_ENERGY.value: IndicatorSpec(weight=0.15),
+    Indicator.RD_INTENSITY.value: IndicatorSpec(weight=0.15),
+    Indicator.LABOUR_PRODUCTIVITY.value: IndicatorSpec(weight=0.1),
+}
+TIER_NAMES = ("A", "B", "C", "D")  # D: below the last threshold
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """``evaluation:``: how firms on land in use are scored and put into tiers.
+
+    score = 100 · Σ wᵢ·min(vᵢ/bᵢ, cap) / Σ wᵢ; a firm is in the first tier whose
+    threshold its score reaches (``tiers``, highest first), else in D.
+    """
+
+    indicators: dict[str, IndicatorSpec] = field(default_factory=lambda: dict(DEFAULT_INDICATORS))
+    cap: float = _num(1.5, low_open=True)
+    tiers: dict[str, float] = field(default_factory=lambda: {"A": 100.0, "B": 80.0, "C": 60.0})
+
+
+@dataclass(frozen=True)
+class RenewalSpec:
+    """``renewal:``: the land of firms in ``tiers`` becomes candidate supply (腾笼换鸟).
+
+    Recovering a parcel costs ``cost_per_ha × area`` (or the firms' ``cost_column``)
+    and loses the firms' output, tax and jobs at the objective's weights ×
+    ``lost_yield_weight``; it is handed over from ``available_year``.
+    """
+
+    tiers: tuple[str, ...] = ("D",)
+    cost_per_ha: float = _num(300.0)
+    cost_column: str | None = None
+    available_year: int | None = _num(None, low=None)
+    lost_yield_weight: float = _num(1.0)
+
+
+@dataclass(frozen=True)
 class CostShare:
     """How land development cost is shared, and who bears what the cap removes."""
 
@@ -230,6 +280,9 @@ class Scenario:
     projects: TableSpec
     zoning: TableSpec
     parks: TableSpec | None = None
+    firms: TableSpec | None = None
+    evaluation: EvaluationSpec | None = None
+    renewal: RenewalSpec | None = None
     constraints: tuple[ConstraintSpec, ...] = ()
     near: tuple[NearSpec, ...] = ()
     targets: Targets = Targets()
@@ -250,8 +303,7 @@ class Scenario:
     def files(self) -> list[Path]:
         """Every input file the scenario reads (for hashing), each once."""
         found: list[Path] = [self.file, self.projects.path, self.zoning.path]
-        if self.parks is not None:
-            found.append(self.parks.path)
+        found += [t.path for t in (self.parks, self.firms) if t is not None]
         for spec in self.layers:
             if spec.path is not None:
                 found.append(spec.path)
@@ -518,11 +570,99 @@ class _Parser:
             projects=projects or TableSpec(Path()),
             zoning=zoning or TableSpec(Path()),
             parks=self.table(raw.get("parks"), "parks", required=False),
+            **self.firms(raw),
             objective=objective,
             entry_standards=self.simple(EntryStandards, raw, "entry_standards"),
             costshare=costshare,
             solver=self.simple(SolverOptions, raw, "solver"),
             map=self.map(self.section(raw, "map")),
+        )
+
+    def firms(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """``firms``, ``evaluation`` and ``renewal``; evaluation defaults apply when
+        only ``renewal`` is given."""
+        firms = self.table(raw.get("firms"), "firms", required=False)
+        evaluation = renewal = None
+        if raw.get("evaluation") is not None or raw.get("renewal") is not None:
+            evaluation = self.evaluation(self.section(raw, "evaluation"))
+            if firms is None:
+                self.problem(
+                    "firms",
+                    "is required by evaluation: and renewal:",
+                    "name the table of firms on land in use, e.g. firms: firms.csv",
+                )
+        if raw.get("renewal") is not None:
+            renewal = self.renewal(self.section(raw, "renewal"))
+        return {"firms": firms, "evaluation": evaluation, "renewal": renewal}
+
+    def evaluation(self, raw: dict[str, Any]) -> EvaluationSpec:
+        values = self.fields(EvaluationSpec, raw, "evaluation", skip=("indicators", "tiers"))
+        indicators = dict(DEFAULT_INDICATORS)
+        given = raw.get("indicators")
+        if given is not None:
+            if not isinstance(given, dict) or not given:
+                self.problem("evaluation.indicators", f"must be a mapping, got {given!r}")
+            else:
+                indicators = {}
+                for name, spec in given.items():
+                    where = f"evaluation.indicators.{name}"
+                    if name not in {i.value for i in Indicator}:
+                        self.problem(
+                            where, "is not a known indicator", f"use {_choices(Indicator)}"
+                        )
+                        continue
+                    if isinstance(spec, int | float) and not isinstance(spec, bool):
+                        spec = {"weight": spec}  # tax_per_mu: 0.4
+                    if not isinstance(spec, dict):
+                        self.problem(where, f"must be {{weight, benchmark}}, got {spec!r}")
+                        continue
+                    spec = dict(spec)
+                    if spec.get("benchmark") == "median":
+                        spec["benchmark"] = None
+                    indicators[name] = IndicatorSpec(**self.fields(IndicatorSpec, spec, where))
+                if indicators and sum(s.weight for s in indicators.values()) <= 0:
+                    self.problem("evaluation.indicators", "must give some indicator a weight > 0")
+        tiers = {"A": 100.0, "B": 80.0, "C": 60.0}
+        given = raw.get("tiers")
+        if given is not None:
+            names = TIER_NAMES[:-1]
+            ok = isinstance(given, dict) and given and set(given) <= set(names)
+            numbers = ok and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in given.values()
+            )
+            ordered = [float(given[n]) for n in names if n in given] if numbers else []
+            if (
+                not numbers
+                or ordered != sorted(ordered, reverse=True)
+                or len(set(ordered)) < len(ordered)
+            ):
+                self.problem(
+                    "evaluation.tiers",
+                    f"must map tiers A, B, C to falling score thresholds, got {given!r}",
+                    "e.g. {A: 100, B: 80, C: 60}; a score below the last is tier D",
+                )
+            else:
+                tiers = {n: float(given[n]) for n in names if n in given}
+        return EvaluationSpec(indicators=indicators, tiers=tiers, **values)
+
+    def renewal(self, raw: dict[str, Any]) -> RenewalSpec:
+        values = self.fields(RenewalSpec, raw, "renewal", skip=("tiers", "cost_column"))
+        given = raw.get("tiers", ["D"])
+        if isinstance(given, str):  # "C+D" or "C;D": sweepable from the command line
+            given = [w for w in re.split(r"[+;,\s]+", given) if w]
+        if not isinstance(given, list) or not set(map(str, given)) <= set(TIER_NAMES):
+            self.problem(
+                "renewal.tiers",
+                f"must be a list of tiers out of {', '.join(TIER_NAMES)}, got {given!r}",
+                "e.g. [D], [C, D] or, from the command line, C+D",
+            )
+            given = ["D"]
+        column = raw.get("cost_column")
+        if column is not None and not isinstance(column, str):
+            self.problem("renewal.cost_column", f"must be a column name, got {column!r}")
+            column = None
+        return RenewalSpec(
+            tiers=tuple(dict.fromkeys(str(t) for t in given)), cost_column=column, **values
         )
 
     def crs(self, value: Any, key: str, *, projected: bool = False) -> str | None:

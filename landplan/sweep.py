@@ -48,7 +48,10 @@ _INPUT_KEYS = (
     "constraints",
     "near",
     "entry_standards",
+    "firms",
 )
+# Keys that change the eligible pairs but not what is read: the renewal supply.
+_SUPPLY_KEYS = ("evaluation", "renewal")
 
 _CACHE: dict[tuple[str, str], Any] = {}
 
@@ -84,7 +87,8 @@ def grid(sets: dict[str, list[Any]]) -> list[dict[str, Any]]:
 
 def _cache_key(scenario: Scenario, part: str) -> tuple[str, str]:
     data = scenario.to_dict()
-    return part, repr({k: data.get(k) for k in _INPUT_KEYS})
+    keys = _INPUT_KEYS if part == "inputs" else (*_INPUT_KEYS, *_SUPPLY_KEYS)
+    return part, repr({k: data.get(k) for k in keys})
 
 
 def _cached_inputs(scenario: Scenario) -> tuple[Inputs, Eligibility, tuple[str, str]]:
@@ -143,10 +147,19 @@ def run_point(
         spread_burden=cs["spread_burden"],
         deferred=cs["deferred"],
         budget_used=cs["budget_used"],
+        **_renewal_columns(facts),
         warm_start=start_plan is not None,
         runtime_s=round(time.perf_counter() - start, 3),
     )
     return row
+
+
+def _renewal_columns(facts: dict[str, Any]) -> dict[str, Any]:
+    """The renewal land a point recovered (only when the scenario has ``renewal:``)."""
+    renewal = (facts.get("evaluation") or {}).get("renewal")
+    if not renewal:
+        return {}
+    return {"renewal_parcels": renewal["recovered_parcels"], "renewal_ha": renewal["recovered_ha"]}
 
 
 def sweep(
@@ -295,6 +308,8 @@ _COLUMNS = {
     "deferred": 0,
     "output_per_ha": 0,
     "tax_per_mu": 1,
+    "renewal_parcels": 0,
+    "renewal_ha": 1,
     "runtime_s": 1,
 }
 _HEADERS = {
@@ -309,6 +324,8 @@ _HEADERS = {
     "deferred": "sweep.deferred_total",
     "output_per_ha": "sweep.output_per_ha",
     "tax_per_mu": "sweep.tax_per_mu",
+    "renewal_parcels": "sweep.renewal_parcels",
+    "renewal_ha": "sweep.renewal_ha",
     "runtime_s": "sweep.wall_s",
     "status": "sweep.status",
     "reason": "sweep.error",
@@ -363,6 +380,8 @@ def _value_words(value: Any, lang: str) -> str:
         return label("yes" if value else "no", lang)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:,.10g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, list):  # renewal.tiers
+        return "+".join(_value_words(v, lang) for v in value) or label("none", lang)
     return label(f"value.{value}", lang, default=str(value))
 
 

@@ -45,6 +45,11 @@ PROJECT_COLUMNS = [
 ]
 
 
+# The firms table (docs/inputs.md, "Firms"): annual figures in 万元, tce, persons.
+FIRM_NUMBERS = ("tax", "output", "value_added", "energy_tce", "jobs", "rd_spend")
+FIRM_COLUMNS = ["parcel_id", "firm", "sector", *FIRM_NUMBERS, "year", "land_share"]
+
+
 @dataclass(frozen=True)
 class Tables:
     """The non-spatial inputs of a scenario.
@@ -60,12 +65,16 @@ class Tables:
         and ``leading_sectors`` (a tuple of sectors, 主导产业); may be empty.
     sector_labels
         sector -> display label (``label_zh`` of the zoning table, else the sector).
+    firms
+        The firms on land in use, ``FIRM_COLUMNS`` (and the renewal cost column
+        when the scenario names one); empty without ``firms:``.
     """
 
     projects: pd.DataFrame
     zoning: dict[str, frozenset[str]]
     parks: pd.DataFrame
     sector_labels: dict[str, str]
+    firms: pd.DataFrame
 
 
 def load_tables(scenario: Scenario, problems: ProblemLog) -> Tables:
@@ -74,7 +83,13 @@ def load_tables(scenario: Scenario, problems: ProblemLog) -> Tables:
     projects = read_projects(scenario.projects, zoning, problems)
     parks = read_parks(scenario.parks, zoning, problems)
     log.info("loaded %d projects in %d sectors", len(projects), projects["sector"].nunique())
-    return Tables(projects=projects, zoning=zoning, parks=parks, sector_labels=labels)
+    cost_column = scenario.renewal.cost_column if scenario.renewal else None
+    firms = (
+        read_firms(scenario.firms, problems, cost_column)
+        if scenario.firms is not None
+        else pd.DataFrame(columns=FIRM_COLUMNS)
+    )
+    return Tables(projects=projects, zoning=zoning, parks=parks, sector_labels=labels, firms=firms)
 
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -312,5 +327,72 @@ def read_parks(
             row=str(park),
             field="park",
             fix="keep one row per park",
+        )
+    return out.reset_index(drop=True)
+
+
+def read_firms(spec: TableSpec, problems: ProblemLog, cost_column: str | None) -> pd.DataFrame:
+    """The firms on land in use, one row per firm on a parcel (docs/inputs.md, "Firms").
+
+    ``tax`` and ``output`` are required; a blank in another figure leaves that
+    indicator missing for the firm (it scores 0). ``land_share`` splits a shared
+    parcel (blank: an equal part of what the given shares leave).
+    """
+    source = str(spec.path)
+    frame = read_table(spec, problems)
+    if frame is None:
+        return pd.DataFrame(columns=FIRM_COLUMNS)
+    rows = pd.Series(np.arange(2, len(frame) + 2)).astype(str)
+    ids = frame["firm"] if "firm" in frame else "line " + rows
+    ids = ids.where(ids.astype(str).str.strip() != "", "line " + rows)
+    reader = FieldReader(frame, ids, source, None, problems)
+    out = pd.DataFrame(index=frame.index)
+    out["parcel_id"] = reader.text("parcel_id", required=True)
+    out["firm"] = reader.text("firm", required=True)
+    out["sector"] = reader.text("sector", required=False, default="")
+    for column in FIRM_NUMBERS:
+        out[column] = reader.number(column, required=column in ("tax", "output"))
+    out["year"] = reader.number("year", integer=True)
+    out["land_share"] = reader.number("land_share")
+    if cost_column is not None:
+        out[cost_column] = reader.number(cost_column, required=True)
+
+    share = out["land_share"]
+    for firm in out.loc[share > 1, "firm"]:
+        problems.add(
+            source,
+            "land_share is more than 1",
+            row=str(firm),
+            field="land_share",
+            fix="give the firm's part of the parcel's land as a fraction (0.25 = a quarter)",
+        )
+    named = out[out["firm"] != ""]
+    for (parcel, firm), group in named.groupby(["parcel_id", "firm"], sort=False):
+        if len(group) > 1:
+            problems.add(
+                source,
+                f"firm is listed {len(group)} times on parcel {parcel!r}",
+                row=str(firm),
+                field="firm",
+                fix="keep one row per firm and parcel (add up its figures)",
+            )
+    for firm, group in named.groupby("firm", sort=False):
+        places = sorted(set(group["parcel_id"]))
+        if len(places) > 1:
+            problems.add(
+                source,
+                f"firm is listed on {len(places)} parcels: {', '.join(places)}",
+                row=str(firm),
+                field="firm",
+                fix="name each site of the firm apart (e.g. 'X 二厂区'): it is evaluated per site",
+            )
+    over = out.groupby("parcel_id")["land_share"].sum(min_count=1)
+    for parcel, total in over[over > 1 + 1e-9].items():
+        problems.add(
+            source,
+            f"the land_share of the firms on parcel {parcel!r} adds up to {total:g}",
+            row=str(parcel),
+            field="land_share",
+            fix="make the shares on one parcel add up to at most 1",
         )
     return out.reset_index(drop=True)

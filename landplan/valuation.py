@@ -25,6 +25,7 @@ from landplan.constants import M2_PER_HA
 from landplan.costshare import base_and_cap, spread_ceiling
 from landplan.domain import LAND_KINDS, Bearer, Need
 from landplan.eligibility import Eligibility
+from landplan.evaluation import Evaluation
 from landplan.inputs import Inputs
 from landplan.messages import Words, say
 from landplan.scenario import CostShare, Objective, Targets
@@ -45,6 +46,7 @@ TERMS = (
     "subsidy",
     "deferred",
     "spread",
+    "renewal",
 )
 
 # Exact ties are broken towards the smaller parcel, then the parcel listed first
@@ -79,9 +81,11 @@ class Context:
     rank: np.ndarray
     objective: Objective
     costshare: CostShare
+    # per parcel: what recovering it costs in the objective (renewal land only, else 0)
+    renewal_charge: np.ndarray | None = None
 
     @staticmethod
-    def of(inputs: Inputs) -> Context:
+    def of(inputs: Inputs, evaluation: Evaluation | None = None) -> Context:
         scenario = inputs.scenario
         parcels = pd.DataFrame(inputs.parcels.drop(columns="geometry"))
         parcels["park_avg_cost"] = parcels["park"].map(inputs.park_avg).to_numpy(dtype=float)
@@ -127,6 +131,7 @@ class Context:
             rank=rank,
             objective=scenario.objective,
             costshare=scenario.costshare,
+            renewal_charge=_renewal_charge(len(parcels), evaluation, scenario.objective),
         )
 
 
@@ -149,12 +154,15 @@ class PricedPairs:
         The plan's targets imposed as rows.
     no_pairs
         ``project_id`` -> why it has no eligible parcel.
+    evaluation
+        The firms' 亩均 evaluation and renewal supply (``evaluation:`` in the scenario).
     """
 
     pairs: pd.DataFrame
     context: Context
     targets: Targets
     no_pairs: dict[str, Words]
+    evaluation: Evaluation | None = None
 
     @property
     def projects(self) -> pd.DataFrame:
@@ -187,7 +195,7 @@ class PricedPairs:
         for p in sorted(lost):
             no_pairs[pid[p]] = say("why.withheld", parcel=parcel_id)
         pairs = self.pairs[~on].reset_index(drop=True)
-        return PricedPairs(pairs, self.context, self.targets, no_pairs)
+        return PricedPairs(pairs, self.context, self.targets, no_pairs, self.evaluation)
 
     def ids(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Project and parcel ids of the pairs at ``rows``."""
@@ -201,7 +209,7 @@ class PricedPairs:
 
 def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
     """Price every eligible pair of ``inputs`` (see the module docstring)."""
-    context = Context.of(inputs)
+    context = Context.of(inputs, eligibility.evaluation)
     p = eligibility.pairs["project"].to_numpy()
     j = eligibility.pairs["parcel"].to_numpy()
     land = np.empty(len(p))
@@ -235,6 +243,7 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
         context=context,
         targets=inputs.scenario.targets,
         no_pairs=dict(eligibility.reasons),
+        evaluation=eligibility.evaluation,
     )
 
 
@@ -307,7 +316,30 @@ def _terms(
         # under spread, what the pair shifts onto the park's other users (the fund's
         # share of it comes back through the fund column: docs/model.md)
         "spread": -weights.spread * shortfall * (bearer == Bearer.SPREAD),
+        "renewal": (
+            np.zeros(len(p)) if context.renewal_charge is None else -context.renewal_charge[j]
+        ),
     }
+
+
+def _renewal_charge(
+    n_parcels: int, evaluation: Evaluation | None, weights: Objective
+) -> np.ndarray | None:
+    """Per parcel, the recovery cost plus the firms' lost yield at the objective's
+    weights × ``renewal.lost_yield_weight`` (docs/evaluation.md); None without renewal."""
+    if evaluation is None or evaluation.renewal is None:
+        return None
+    supply = evaluation.supply
+    lost = (
+        weights.output * supply["lost_output"]
+        + weights.tax * supply["lost_tax"]
+        + weights.jobs * supply["lost_jobs"]
+    )
+    charge = np.zeros(n_parcels)
+    charge[supply["parcel"].to_numpy(dtype=np.int64)] = (
+        supply["cost"] + evaluation.renewal.lost_yield_weight * lost
+    ).to_numpy(dtype=float)
+    return charge
 
 
 def _tie_break(context: Context, j: np.ndarray, land: np.ndarray) -> np.ndarray:

@@ -21,6 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from wcwidth import wcswidth
 
 from landplan.constants import MU_PER_HA
+from landplan.domain import Indicator
+from landplan.evaluation import park_tiers
 from landplan.maps import (
     Folder,
     headline_counts,
@@ -56,6 +58,12 @@ FORMATS = {
     "output_per_ha": MONEY,
     "tax_per_mu": MONEY,
     "importance": MONEY,
+    "score": "0.0",
+    "cd_land_share": SHARE,
+    "cd_land_mu": "#,##0.00",
+    **{i.value: "#,##0.00" for i in Indicator},
+    "rd_intensity": "0.00%",
+    **{f"{i.value}_vs_benchmark": SHARE for i in Indicator},
 }
 MAX_WIDTH = 60
 
@@ -69,6 +77,30 @@ def write_workbook(out_dir: Path, target: Path, lang: str | None = None) -> None
     for key, frame in sheets(folder, lang).items():
         sheet = workbook.create_sheet(label(f"sheet.{key}", lang))
         _fill(sheet, frame, lang)
+    if default is not None:
+        workbook.remove(default)
+    workbook.save(target)
+
+
+def write_evaluation_book(
+    firms: pd.DataFrame,
+    benchmarks: dict[str, float],
+    recovered: pd.DataFrame | None,
+    lang: str,
+    target: Path,
+) -> None:
+    """``evaluation.xlsx``: every firm with its indicators, score and tier; the parks
+    by tier against the district's benchmarks; the recovered land, when renewal is on."""
+    workbook = Workbook()
+    default = workbook.active
+    books = {"eval_firms": firms, "eval_parks": park_tiers(firms, benchmarks)}
+    books["eval_parks"]["park"] = books["eval_parks"]["park"].replace(
+        {"total": label("total", lang)}
+    )
+    if recovered is not None:
+        books["eval_renewal"] = recovered
+    for key, frame in books.items():
+        _fill(workbook.create_sheet(label(f"sheet.{key}", lang)), frame, lang)
     if default is not None:
         workbook.remove(default)
     workbook.save(target)

@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from landplan.allocate import canonical
 from landplan.cli import main
 from landplan.errors import InfeasibleError
+from landplan.model import build_model
 from landplan.run import compute
 from landplan.scenario import load_scenario
 from tests.conftest import Builder, land_row, project_row
+from tests.instances import priced_table
 from tests.oracle import brute_force, check_plan, eligible
 from tests.scenarios import LocationOracle, random_scenario
 
@@ -219,3 +223,45 @@ def test_an_unreachable_target_exits_3_naming_it_and_the_best_level(
     assert code == 3
     assert "output_per_ha 4,000 万元/ha: the best plan reaches 3,000 万元/ha" in err
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_equal_value_rotation_of_three_comes_out_in_id_order() -> None:
+    """P0 fits L0 and L1, P1 fits L1 and L2, P2 fits L2 and L0: no two can exchange,
+    but all three can rotate at equal value (value = project part + parcel part)."""
+    project_part, parcel_part = [100.0, 200.0, 300.0], [10.0, 20.0, 30.0]
+    fits = [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 2)]
+    pairs = pd.DataFrame(
+        {
+            "project": [p for p, _ in fits],
+            "parcel": [j for _, j in fits],
+            "land_ha": 1.0,
+            "subsidy": 0.0,
+            "value": [project_part[p] + parcel_part[j] for p, j in fits],
+        }
+    )
+    projects = pd.DataFrame(
+        {
+            "project_id": ["P0", "P1", "P2"],
+            "need": "land",
+            "must_place": False,
+            "hightech": False,
+            "floor_m2": np.nan,
+        }
+    )
+    for column in ("output", "tax", "jobs", "rd_spend", "major"):
+        projects[column] = 0.0
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": ["L0", "L1", "L2"],
+            "kind": "vacant",
+            "park": "A",
+            "area_ha": 1.0,
+            "floor_area_m2": np.nan,
+        }
+    )
+    priced = priced_table(pairs=pairs, projects=projects, parcels=parcels)
+    model = build_model(priced)
+    rotated = np.zeros(model.n_cols)
+    rotated[[1, 3, 4]] = 1  # P0-L1, P1-L2, P2-L0
+    chosen = canonical(priced, model, rotated)
+    assert [fits[k] for k in chosen] == [(0, 0), (1, 1), (2, 2)]

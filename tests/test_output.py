@@ -34,7 +34,7 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
         "report.html",
     } <= names
     allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
-    assert len(allocation) == 120 and allocation["project_id"].is_unique
+    assert len(allocation) == 121 and allocation["project_id"].is_unique
     assert set(allocation["status"]) == {"placed", "unplaced"}
     unplaced = allocation[allocation["status"] == "unplaced"]
     assert (unplaced["reason"] != "").all() and (unplaced["parcel_id"] == "").all()

@@ -46,7 +46,11 @@ def test_plan_xlsx_holds_the_csvs_figures_with_chinese_headers(demo_out: Path) -
     assert list(unplaced["原因代码"]) == list(expected["reason"])
     assert "补贴预算不足" in set(unplaced["原因"])
     kpis = _sheet(book, "指标对照").set_index("指标")
-    assert kpis.loc["亩均税收", "本方案"] == pytest.approx(36.5885, abs=1e-3)
+    tax = allocation.loc[allocation["status"] == "placed", "project_id"].map(
+        pd.read_csv(DEMO.parent / "projects-demo.csv").set_index("project_id")["tax"]
+    )
+    land_mu = 15 * pd.to_numeric(allocation["land_ha"], errors="coerce").sum()
+    assert kpis.loc["亩均税收", "本方案"] == pytest.approx(tax.sum() / land_mu, abs=1e-3)
     assert kpis.loc["地均工业产值", "2025年目标"] == 10000
 
 
