@@ -152,16 +152,18 @@ def evaluation_section(folder: Folder, lang: str) -> str:
     if renewal:
         recovered = pd.DataFrame(renewal.get("recovered") or [])
         parts.append(f"<h2>{esc(label('report.renewal', lang))}</h2>")
-        ha, mu = ("公顷", "亩") if lang == Lang.ZH else ("ha", "mu")
+        ha, mu, colon, semi = (
+            ("公顷", "亩", "：", "；") if lang == Lang.ZH else ("ha", "mu", ": ", "; ")
+        )
 
         def land(key: str) -> str:
             n, area = renewal[f"{key}_parcels"], renewal[f"{key}_ha"]
             return (
-                f"{esc(label(f'report.renewal_{key}', lang))}: {n} / {area:,.1f} {ha} / "
+                f"{esc(label(f'report.renewal_{key}', lang))}{colon}{n} / {area:,.1f} {ha} / "
                 f"{area * MU_PER_HA:,.0f} {mu}"
             )
 
-        parts.append(f"<p>{land('offered')}; {land('recovered')}</p>")
+        parts.append(f"<p>{land('offered')}{semi}{land('recovered')}</p>")
         if len(recovered):
             recovered = recovered.drop(columns=["firms"])
             parts.append(_table(recovered, lang, {"area_ha": 4}))
