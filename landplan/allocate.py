@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from landplan.domain import Priority, SolveStatus, Target
+from landplan.domain import LAND_KINDS, Priority, SolveStatus, Target
 from landplan.errors import InfeasibleError
 from landplan.model import Model, build_model, target_coefficients
 from landplan.pricing import PricingStats, settled, solve_priced
@@ -250,7 +250,8 @@ def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
             changed = True
         chosen = np.array(sorted(placed), dtype=np.int64)
         if not changed:
-            rotated = _rotate_three(priced, model, chosen, activity, (low, high))
+            ranks = (project_rank, parcel_rank)
+            rotated = _rotate_three(priced, model, chosen, activity, (low, high), ranks)
             if rotated is None:
                 return chosen
             chosen, activity = rotated
@@ -262,6 +263,7 @@ def _rotate_three(
     chosen: np.ndarray,
     activity: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray],
+    ranks: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """One equal-value rotation of three land parcels among three placed projects
     that no exchange of two can make, when it gives the lower project ids lower
@@ -269,13 +271,12 @@ def _rotate_three(
     parcel order); None when there is none. Such cycles arise where a pair's value
     is a project part plus a parcel part (same park, every term separable)."""
     pairs = priced.pairs
-    p = pairs["project"].to_numpy().astype(np.int64)
-    j = pairs["parcel"].to_numpy().astype(np.int64)
+    p = pairs["project"].to_numpy()
+    j = pairs["parcel"].to_numpy()
     value = pairs["value"].to_numpy(dtype=float)
-    project_rank = _ranks(priced.projects["project_id"])
-    parcel_rank = _ranks(priced.parcels["parcel_id"])
-    land = is_land_pair(priced)
-    mine = [int(a) for a in chosen if land[a]]
+    project_rank, parcel_rank = ranks
+    land_parcel = priced.parcels["kind"].isin(LAND_KINDS).to_numpy()
+    mine = [int(a) for a in chosen if land_parcel[j[a]]]
     holder = {int(j[a]): a for a in mine}
     slot = {int(p[a]): a for a in mine}
     # the pairs of these projects on these parcels: a -> b where a's project has a
@@ -294,7 +295,7 @@ def _rotate_three(
                 if c == a:
                     continue
                 ca = lookup.get((int(p[c]), int(j[a])))
-                if ca is None or holder.get(int(j[a])) != a:
+                if ca is None:
                     continue
                 old, new = (a, b, c), (ab, bc, ca)
                 before = sum(value[x] for x in old)

@@ -167,6 +167,17 @@ def tiers_of(score: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
     return tier
 
 
+def parcel_scores(firms: pd.DataFrame, by: str, thresholds: dict[str, float]) -> pd.DataFrame:
+    """Per parcel (grouped by column ``by``): ``firms`` (how many), ``land_ha`` (theirs),
+    ``score`` (their scores weighted by land; 0 where they hold none) and ``tier``."""
+    grouped = firms.assign(weighted=firms["score"] * firms["land_ha"]).groupby(by, sort=True)
+    land = grouped["land_ha"].sum()
+    out = pd.DataFrame({"firms": grouped.size(), "land_ha": land})
+    out["score"] = (grouped["weighted"].sum() / land.where(land > 0)).fillna(0.0)
+    out["tier"] = tiers_of(out["score"].to_numpy(), thresholds)
+    return out
+
+
 def _land_share(firms: pd.DataFrame) -> np.ndarray:
     """Each firm's part of its parcel: its ``land_share``, or an equal part of what
     the given shares on the parcel leave."""
@@ -197,29 +208,18 @@ def _parcels(
 ) -> pd.DataFrame:
     """Per parcel with firms: its tiers, and whether and at what cost it is supply."""
     parcels = inputs.parcels
-    firms = firms.assign(parcel=at, weighted=firms["score"] * firms["land_ha"])
+    firms = firms.assign(parcel=at)
     rank = {name: k for k, name in enumerate(TIER_NAMES)}
     grouped = firms.groupby("parcel", sort=True)
-    out = pd.DataFrame(
-        {
-            "firms": grouped.size(),
-            "land_ha": grouped["land_ha"].sum(),
-            "weighted": grouped["weighted"].sum(),
-            "worst": grouped["tier"].agg(lambda t: max(t, key=rank.__getitem__)),
-            "lost_output": grouped["output"].sum(),
-            "lost_tax": grouped["tax"].sum(),
-            "lost_jobs": grouped["jobs"].sum(),
-        }
-    )
+    out = parcel_scores(firms, "parcel", thresholds)
+    out["worst"] = grouped["tier"].agg(lambda t: max(t, key=rank.__getitem__))
+    lost = grouped[["output", "tax", "jobs"]].sum()  # blank figures count as 0
+    out[["lost_output", "lost_tax", "lost_jobs"]] = lost.to_numpy()
     j = out.index.to_numpy()
     out.insert(0, "parcel", j)
     out.insert(1, "parcel_id", parcels["parcel_id"].to_numpy()[j])
     out.insert(2, "park", parcels["park"].to_numpy()[j])
     out["area_ha"] = parcels["area_ha"].to_numpy(dtype=float)[j]
-    out["score"] = np.where(
-        out["land_ha"] > 0, out["weighted"] / out["land_ha"].where(out["land_ha"] > 0, 1), 0.0
-    )
-    out["tier"] = tiers_of(out["score"].to_numpy(), thresholds)
     year = parcels["available_year"].to_numpy(dtype=float)[j]
     in_use = parcels["status"].to_numpy()[j] == Status.OCCUPIED
     land = parcels["kind"].isin(LAND_KINDS).to_numpy()[j]
@@ -236,10 +236,7 @@ def _parcels(
         if renewal.available_year is not None:
             year = np.fmax(year, float(renewal.available_year))
     out["available_year"] = year
-    out[["lost_output", "lost_tax", "lost_jobs"]] = out[
-        ["lost_output", "lost_tax", "lost_jobs"]
-    ].fillna(0.0)
-    return out.drop(columns=["weighted"]).reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 # per-mu figures a park is compared on: indicator -> the firms' column summed

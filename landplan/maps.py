@@ -34,7 +34,7 @@ import yaml
 from landplan.constants import MU_PER_HA
 from landplan.domain import Datum, Indicator, Lang, Status
 from landplan.errors import InputError, LandplanError, Problem
-from landplan.evaluation import tiers_of
+from landplan.evaluation import parcel_scores
 from landplan.messages import CATALOGUE, label
 from landplan.scenario import MapSpec
 
@@ -520,20 +520,16 @@ def _tiered_parcels(
 ) -> gpd.GeoDataFrame:
     """The parcels with firms: the tier of their land-weighted score, how many firms,
     and ``renewal``: ``recovered`` (by this plan), ``offered`` or empty."""
-    weighted = firms.assign(w=firms["score"] * firms["land_ha"])
-    grouped = weighted.groupby("parcel_id")
-    score = grouped["w"].sum() / grouped["land_ha"].sum().where(lambda s: s > 0)
     thresholds = (scenario.get("evaluation") or {}).get("tiers") or {}
-    frame = pd.DataFrame({"score": score.fillna(0.0), "firms": grouped.size()})
-    frame["tier"] = tiers_of(frame["score"].to_numpy(), thresholds)
+    frame = parcel_scores(firms, "parcel_id", thresholds)
     frame["renewal"] = ""
     if "offered" in firms:
         offered = set(firms.loc[firms["offered"].astype(bool), "parcel_id"])
         recovered = set(firms.loc[firms["recovered"].astype(bool), "parcel_id"])
         frame.loc[frame.index.isin(offered), "renewal"] = "offered"
         frame.loc[frame.index.isin(recovered), "renewal"] = "recovered"
-    out = display.join(frame, on="parcel_id", how="inner")
-    return out[out["firms"] > 0]
+    out: gpd.GeoDataFrame = display.join(frame.drop(columns="land_ha"), on="parcel_id", how="inner")
+    return out
 
 
 def _firm_rows(firms: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:

@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from landplan.errors import OutputError
@@ -161,12 +162,19 @@ def evaluation_writers(result: RunResult) -> Writers:
     if firms is None or evaluation is None:
         return {}
     recovered = renewal_table(result) if evaluation.renewal is not None else None
-    lang = result.inputs.scenario.map.lang
+    return evaluation_files(
+        firms, evaluation.benchmarks, recovered, result.inputs.scenario.map.lang
+    )
+
+
+def evaluation_files(
+    firms: pd.DataFrame, benchmarks: dict[str, float], recovered: pd.DataFrame | None, lang: str
+) -> Writers:
+    """``evaluation.csv`` and ``evaluation.xlsx`` of evaluated firms (and what renewal
+    recovered), for ``run`` and for ``landplan evaluate``."""
     return {
         "evaluation.csv": lambda p: firms.to_csv(p, index=False, float_format="%.6g"),
-        "evaluation.xlsx": lambda p: write_evaluation_book(
-            firms, evaluation.benchmarks, recovered, lang, p
-        ),
+        "evaluation.xlsx": lambda p: write_evaluation_book(firms, benchmarks, recovered, lang, p),
     }
 
 

@@ -384,9 +384,10 @@ def renewal_table(result: RunResult) -> pd.DataFrame:
     return table[columns].sort_values(["park", "parcel_id"]).reset_index(drop=True)
 
 
-def yield_change(result: RunResult) -> pd.DataFrame:
+def yield_change(result: RunResult, recovered: pd.DataFrame) -> pd.DataFrame:
     """Per park, 亩均 output and tax of its land in use, before and after the plan's
-    renewal: recovered firms leave, the new projects on their land come in.
+    renewal (``recovered``: ``renewal_table``): recovered firms leave, the new
+    projects on their land come in.
 
     Columns: ``park, firms, land_mu, output_per_mu, tax_per_mu, recovered_mu,
     output_per_mu_after, tax_per_mu_after`` (万元/亩).
@@ -395,7 +396,6 @@ def yield_change(result: RunResult) -> pd.DataFrame:
     if evaluation is None:
         return pd.DataFrame()
     firms = evaluation.firms
-    recovered = renewal_table(result)
     gone = firms["parcel_id"].isin(set(recovered["parcel_id"]))
     before = firms.groupby("park").agg(
         firms=("firm", "size"),
@@ -463,7 +463,7 @@ def _evaluation_summary(result: RunResult) -> dict[str, Any] | None:
                 str(row["park"]): {
                     k: _rounded(v, 4) for k, v in row.items() if k not in ("park", "firms")
                 }
-                for row in yield_change(result).to_dict("records")
+                for row in yield_change(result, recovered).to_dict("records")
             },
         }
     return out

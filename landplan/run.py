@@ -20,12 +20,11 @@ from landplan.evaluation import Evaluation, evaluate
 from landplan.explain import explain
 from landplan.importance import parcel_importance
 from landplan.inputs import Inputs, load_inputs
-from landplan.output import write_folder, writers
+from landplan.output import evaluation_files, write_folder, writers
 from landplan.postgis_sink import check_target, write_results
 from landplan.results import RunResult
 from landplan.scenario import EvaluationSpec, Scenario
 from landplan.valuation import PricedPairs, price_pairs
-from landplan.workbook import write_evaluation_book
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +124,6 @@ def write_evaluation(scenario: Scenario, out_dir: Path) -> Evaluation:
         scenario = replace(scenario, evaluation=EvaluationSpec())  # the documented defaults
     evaluation = evaluate(load_inputs(scenario))
     assert evaluation is not None
-    firms = evaluation.firms
-    write_folder(
-        out_dir,
-        {
-            "evaluation.csv": lambda p: firms.to_csv(p, index=False, float_format="%.6g"),
-            "evaluation.xlsx": lambda p: write_evaluation_book(
-                firms, evaluation.benchmarks, None, scenario.map.lang, p
-            ),
-        },
-    )
+    files = evaluation_files(evaluation.firms, evaluation.benchmarks, None, scenario.map.lang)
+    write_folder(out_dir, files)
     return evaluation

@@ -357,15 +357,6 @@ def read_firms(spec: TableSpec, problems: ProblemLog, cost_column: str | None) -
     if cost_column is not None:
         out[cost_column] = reader.number(cost_column, required=True)
 
-    share = out["land_share"]
-    for firm in out.loc[share > 1, "firm"]:
-        problems.add(
-            source,
-            "land_share is more than 1",
-            row=str(firm),
-            field="land_share",
-            fix="give the firm's part of the parcel's land as a fraction (0.25 = a quarter)",
-        )
     named = out[out["firm"] != ""]
     for (parcel, firm), group in named.groupby(["parcel_id", "firm"], sort=False):
         if len(group) > 1:
@@ -393,6 +384,7 @@ def read_firms(spec: TableSpec, problems: ProblemLog, cost_column: str | None) -
             f"the land_share of the firms on parcel {parcel!r} adds up to {total:g}",
             row=str(parcel),
             field="land_share",
-            fix="make the shares on one parcel add up to at most 1",
+            fix="give each firm's part of the parcel's land as a fraction (0.25 = a quarter), "
+            "together at most 1",
         )
     return out.reset_index(drop=True)
