@@ -4,7 +4,9 @@ Usage: python bench/bench_engine.py                      # every case below
        python bench/bench_engine.py CASE SOLVER PRICING [TIME_LIMIT]   # one run
 
 Cases: demo (the Daxing demo), district (5,000 parcels × 500 projects), city
-(50,000 × 2,000 with wide size ranges: over 5 million eligible pairs). Each run
+(50,000 × 2,000 with wide size ranges: over 5 million eligible pairs); a case
+with ``+merge`` (``district+merge``) also offers merged sites of up to three
+plots within 30 m (docs/consolidation.md). Each run
 is its own process (for its peak memory); it reads the layers from a GeoPackage
 as ``landplan run`` does and goes as far as the cost shares (``compute``), at a
 0.1% gap. Quality is stated against the full problem's LP bound: pricing's
@@ -35,10 +37,13 @@ RUNS = [
     ("city", "highs", True),
     ("city", "cbc", True),
     ("city", "highs", False),
+    ("district+merge", "highs", True),
+    ("city+merge", "highs", True),
 ]
 
 
 def scenario_file(case: str) -> Path:
+    case = case.removesuffix("+merge")
     if case == "demo":
         return ROOT / "scenarios" / "daxing-demo.yaml"
     from bench import synthetic
@@ -59,12 +64,14 @@ def one(case: str, solver: str, pricing: bool, time_limit: float) -> dict[str, o
     from landplan.scenario import load_scenario
     from landplan.valuation import price_pairs
 
-    overrides = {
+    overrides: dict[str, object] = {
         "solver.name": solver,
         "solver.gap": 0.001,
         "solver.pricing": pricing,
         "solver.time_limit": time_limit,
     }
+    if case.endswith("+merge"):
+        overrides["consolidation.merge.gap_m"] = 30.0
     clock = time.perf_counter()
     scenario = load_scenario(scenario_file(case), overrides)
     inputs = load_inputs(scenario)

@@ -39,6 +39,9 @@ CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
 SEED = 20210514
 EXTRA_SEED = SEED + 1  # for what later versions added (positioning, preferred parks)
 FIRM_SEED = SEED + 2  # land in use and its firms (亩均 evaluation, renewal)
+# Unacquired plots that the land-use plan has no construction quota for yet (缺指标):
+# the small available 未征 plots, which the edge fragments' quota can activate.
+NEEDS_QUOTA_BELOW_HA = 0.9
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,13 @@ def make_layers(rng: np.random.Generator, scale: float = 1.0) -> dict[str, gpd.G
         collective += c
         residential += _villages(rng, boundary, park)
     _in_use(np.random.default_rng(FIRM_SEED), vacant, collective)
+    for row in vacant:
+        row["needs_quota"] = bool(
+            row["acquisition"] == "未征"
+            and not row["fragment"]
+            and row["status"] == "available"
+            and row["geometry"].area / 10_000 < NEEDS_QUOTA_BELOW_HA
+        )
     layers = {
         "standard_factories": gpd.GeoDataFrame(factories, crs=CRS),
         "vacant_plots": gpd.GeoDataFrame(vacant, crs=CRS),
@@ -464,6 +474,58 @@ def renewal_project(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     )
 
 
+def merged_project(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """A large project that no single parcel fits but two adjacent available plots
+    across an internal road do (拼合): the adjacent pair of one zoning with the most
+    land, in a park whose leading sector may use that zoning."""
+    vacant = layers["vacant_plots"]
+    free = vacant[(vacant["status"] == "available") & ~vacant["needs_quota"]].reset_index()
+    left, right = free.sindex.query(free.geometry, predicate="dwithin", distance=30.0)
+    best = None
+    for a, b in zip(left, right, strict=True):
+        one, two = free.iloc[a], free.iloc[b]
+        if a >= b or one["park"] != two["park"] or one["zoning"] != two["zoning"]:
+            continue
+        park = next(p for p in PARKS if p.name == one["park"])
+        sector = next((s for s in park.leading if one["zoning"] in SECTORS[s][1]), None)
+        total = (one.geometry.area + two.geometry.area) / 10_000
+        if sector is not None and (best is None or total > best[0]):
+            best = (total, one, two, sector)
+    assert best is not None, "the demo has no adjacent available plots to merge"
+    total, one, two, sector = best
+    # above every single plot the sector may use, so only a merged site fits it
+    allowed = SECTORS[sector][1].split(";")
+    land = pd.concat([vacant, layers["collective_land"].rename(columns={"用地性质": "zoning"})])
+    largest = float(land[land["zoning"].isin(allowed)].geometry.area.max()) / 10_000
+    low = round(max(largest + 0.2, total - 1.5), 2)
+    assert low < total, "the largest merged pair is no larger than a single plot"
+    return pd.DataFrame(
+        [
+            {
+                "project_id": "P-122",
+                "name": f"{SECTORS[sector][0]}重大产业化项目122（拼合供地）",
+                "sector": sector,
+                "hightech": "否",
+                "major": "是",
+                "need": "land",
+                "area_min_ha": low,
+                "area_max_ha": round(total + 0.5, 2),
+                "floor_m2": "",
+                "investment": round(total * 15_000),
+                "output": round(total * 14_000),
+                "tax": round(total * 900),
+                "jobs": round(total * 100),
+                "rd_spend": round(total * 14_000 * 0.06),
+                "supply_modes": "",
+                "must_place": "是",
+                "park": one["park"],
+                "start_year": 2030,
+                "locked_parcel": "",
+            }
+        ]
+    )
+
+
 FIRM_SECTORS = {  # sector -> (names, 亩均税收 median 万元/亩, output per 万元 tax)
     "electronics": (["电子", "精密电子", "光电"], 24.0, 16.0),
     "machinery": (["机械", "装备", "精工"], 18.0, 20.0),
@@ -623,7 +685,9 @@ def write_tables(rng: np.random.Generator, layers: dict[str, gpd.GeoDataFrame]) 
             }
         )
     pd.DataFrame(parks).to_csv(SCENARIOS / "parks.csv", index=False)
-    projects = pd.concat([make_projects(rng, layers), renewal_project(layers)])
+    projects = pd.concat(
+        [make_projects(rng, layers), renewal_project(layers), merged_project(layers)]
+    )
     projects.to_csv(SCENARIOS / "projects-demo.csv", index=False)
     make_firms(np.random.default_rng(FIRM_SEED + 1), layers).to_csv(
         SCENARIOS / "firms-demo.csv", index=False

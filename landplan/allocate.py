@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from landplan.domain import LAND_KINDS, Priority, SolveStatus, Target
 from landplan.errors import InfeasibleError
-from landplan.model import Model, build_model, target_coefficients
+from landplan.model import Model, build_model, returned_parcels, target_coefficients
 from landplan.pricing import PricingStats, settled, solve_priced
 from landplan.scenario import SolverOptions
 from landplan.solve import Solution, complete_start, relative_gap, solve
@@ -58,6 +58,9 @@ class Allocation:
     hightech_first
         Under ``priority: hightech_first``, the most high-tech projects a plan can
         place (the first solve's optimum); else None.
+    returned
+        The ids of the parcels the plan returns to non-construction use to free
+        quota (``consolidation.swap``).
     """
 
     status: SolveStatus
@@ -72,6 +75,7 @@ class Allocation:
     placed: pd.DataFrame
     hightech_first: int | None = None
     pricing: PricingStats | None = None
+    returned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ def allocate(
         placed=describe(priced, chosen),
         hightech_first=most,
         pricing=pricing,
+        returned=tuple(returned_parcels(model, solution.x)),
     )
 
 

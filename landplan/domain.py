@@ -51,6 +51,13 @@ class Bearer(StrEnum):
     DEFERRED = "deferred"  # booked against the park's later land sales
 
 
+class QuotaScope(StrEnum):
+    """Where quota freed by returning land may be used (``consolidation.swap.scope``)."""
+
+    PARK = "park"  # in the returned parcel's own park
+    DISTRICT = "district"  # anywhere in the district
+
+
 class SolverName(StrEnum):
     CBC = "cbc"
     HIGHS = "highs"

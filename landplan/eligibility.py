@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landplan.consolidation import Places, blocked_sites, places
 from landplan.constants import MU_PER_HA, SUPPLY_MODES
 from landplan.domain import LAND_KINDS, EntryScope, Need, Rule, Status
 from landplan.evaluation import Evaluation, evaluate
@@ -57,6 +58,9 @@ class Eligibility:
         candidates it removed) and ``eligible``.
     reasons
         ``project_id`` -> why it has no eligible parcel (only for such projects).
+    places
+        The places pairs point at: the parcels (same row positions), then the
+        merged sites (``consolidation``).
     evaluation
         The firms' 亩均 evaluation, when the scenario has ``evaluation:``; with
         ``renewal:`` its renewal parcels are supply here like available ones.
@@ -65,6 +69,7 @@ class Eligibility:
     pairs: pd.DataFrame
     funnel: pd.DataFrame
     reasons: dict[str, Words]
+    places: Places
     evaluation: Evaluation | None = None
 
 
@@ -85,23 +90,36 @@ def supply_of(
 
 def eligible_pairs(inputs: Inputs) -> Eligibility:
     """All eligible (project, parcel) pairs under the contract's rules and the spatial rules."""
-    parcels, projects = inputs.parcels, inputs.tables.projects
+    real, projects = inputs.parcels, inputs.tables.projects
     zoning = inputs.tables.zoning
     evaluation = evaluate(inputs)
-    supply, year = supply_of(parcels, evaluation)
+    supply, year = supply_of(real, evaluation)
     n_proj = len(projects)
-    spatial = [(c.spec, _constraint_mask(c, parcels)) for c in inputs.constraints]
-    rules = [*BASE_RULES, *(f"spatial:{c.name}" for c, _ in spatial)]
-    removed = {rule: np.zeros(n_proj, dtype=np.int64) for rule in rules}
-
-    locked_pos = _locked_positions(parcels, projects)
+    locked_pos = _locked_positions(real, projects)
     is_locked = locked_pos >= 0
+    # a parcel promised to a project (its locked_parcel) is reserved for it
+    promised = np.zeros(len(real), dtype=bool)
+    promised[locked_pos[is_locked]] = True
+    land = places(inputs, supply, promised, year)
+    # from here on, "parcels" are the places: the parcels, then the merged sites
+    parcels = land.table
+    n_sites = land.n_sites
+    supply = np.concatenate([supply, np.ones(n_sites, dtype=bool)])
+    promised = np.concatenate([promised, np.zeros(n_sites, dtype=bool)])
+    year = np.concatenate([year, parcels["available_year"].to_numpy(dtype=float)[len(real) :]])
+
+    spatial = [(c.spec, _constraint_mask(c, parcels)) for c in inputs.constraints]
+    consolidation = inputs.scenario.consolidation
+    rules = [
+        *BASE_RULES[:6],
+        *(["merged"] if consolidation.merge is not None else []),
+        *BASE_RULES[6:],
+        *(["quota"] if consolidation.swap is not None else []),
+        *(f"spatial:{c.name}" for c, _ in spatial),
+    ]
+    removed = {rule: np.zeros(n_proj, dtype=np.int64) for rule in rules}
     candidates = np.full(n_proj, len(parcels))
     removed["locked"] = np.where(is_locked, len(parcels) - 1, 0)
-
-    # a parcel promised to a project (its locked_parcel) is reserved for it
-    promised = np.zeros(len(parcels), dtype=bool)
-    promised[locked_pos[is_locked]] = True
     p_idx, j_idx = _size_pairs(parcels, projects, zoning, ~is_locked, promised, supply, removed)
     # Locked projects: their one candidate goes through the same rules one by one.
     lp = np.flatnonzero(is_locked)
@@ -116,7 +134,7 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
 
     keep = np.ones(len(p_idx), dtype=bool)
     entry = inputs.scenario.entry_standards
-    for rule, ok in _pair_checks(parcels, projects, entry, year, p_idx, j_idx):
+    for rule, ok in _pair_checks(parcels, projects, entry, year, land, p_idx, j_idx):
         removed[rule] += np.bincount(p_idx[~ok], minlength=n_proj)
         keep &= ok
     p_idx, j_idx = p_idx[keep], j_idx[keep]
@@ -142,13 +160,20 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
         for i, pid in enumerate(projects["project_id"])
         if funnel["eligible"].iloc[i] == 0
     }
+    if consolidation.merge is not None:
+        for pid, words in blocked_sites(
+            inputs, reasons, supply[: len(real)] & ~promised[: len(real)]
+        ).items():
+            reasons[pid] = say("none.with_blocked", rule=reasons[pid], site=words)
     log.info(
         "%s eligible pairs for %d projects; %d projects have none",
         f"{len(pairs):,}",
         n_proj,
         len(reasons),
     )
-    return Eligibility(pairs=pairs, funnel=funnel, reasons=reasons, evaluation=evaluation)
+    return Eligibility(
+        pairs=pairs, funnel=funnel, reasons=reasons, places=land, evaluation=evaluation
+    )
 
 
 def _locked_positions(parcels: pd.DataFrame, projects: pd.DataFrame) -> np.ndarray:
@@ -283,10 +308,12 @@ def _pair_checks(
     projects: pd.DataFrame,
     entry: EntryStandards,
     avail_year: np.ndarray,
+    land: Places,
     p: np.ndarray,
     j: np.ndarray,
 ) -> list[tuple[str, np.ndarray]]:
-    """Supply mode, availability year and entry standards, on materialised pairs.
+    """Merged sites, supply mode, availability year, entry standards and quota, on
+    materialised pairs (the first and last with ``consolidation``).
 
     Each check is evaluated on the pairs that survived the previous ones, in order.
     """
@@ -323,7 +350,31 @@ def _pair_checks(
         result: np.ndarray = ~scoped | ok
         return result
 
-    checks = [("supply_mode", mode_ok), ("year", year_ok), ("entry", entry_ok)]
+    # a merged site is for a project none of its members fits alone
+    largest = parcels["largest_ha"].to_numpy(dtype=float)
+    low = projects["area_min_ha"].to_numpy(dtype=float)
+
+    def merged_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
+        ok: np.ndarray = (j < land.n_parcels) | (low[p] > largest[j])
+        return ok
+
+    # quota: a place using parcels that lack quota needs as much freeable in its scope
+    need = land.quota_need()
+    freeable = land.freeable()
+    first = land.cover.indices[land.cover.indptr[:-1]]  # any member: a site is in one park
+    room = np.array([freeable.get(s, 0.0) for s in land.scope[first]], dtype=float)
+
+    def quota_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
+        ok: np.ndarray = need[j] <= room[j] + 1e-9
+        return ok
+
+    checks = [
+        *([("merged", merged_ok)] if land.spec.merge is not None else []),
+        ("supply_mode", mode_ok),
+        ("year", year_ok),
+        ("entry", entry_ok),
+        *([("quota", quota_ok)] if land.spec.swap is not None else []),
+    ]
     results: list[tuple[str, np.ndarray]] = []
     alive = np.ones(len(p), dtype=bool)
     for rule, check in checks:

@@ -47,6 +47,9 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
     taken_by = placed.groupby("parcel")["project_id"].agg(lambda s: ", ".join(sorted(s)))
     budget_left = None if budget is None else budget - float(placed["subsidy"].sum())
     where = dict(zip(placed["project_id"], placed["parcel_id"], strict=True))
+    place_of = dict(zip(placed["project_id"], placed["parcel"], strict=True))
+    n_parcels = priced.context.places.n_parcels
+    area = parcels["area_ha"].to_numpy(dtype=float)
     jid = parcels["parcel_id"].to_numpy()
     value = pairs["value"].to_numpy()
     subsidy = pairs["subsidy"].to_numpy()
@@ -54,7 +57,17 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
     rows: list[tuple[str, str, str, str, Words]] = []
     for i, pid in enumerate(projects["project_id"]):
         if pid in where:
-            rows.append((pid, where[pid], "placed", "", Words("", "")))
+            site = int(place_of[pid])
+            detail = Words("", "")
+            if site >= n_parcels:  # a merged site: say why
+                detail = say(
+                    "why.merged",
+                    n=len(priced.context.places.members(site)),
+                    area=area[site],
+                    low=projects["area_min_ha"].iloc[i],
+                    high=projects["area_max_ha"].iloc[i],
+                )
+            rows.append((pid, where[pid], "placed", "", detail))
             continue
         if pid in priced.no_pairs:
             rows.append((pid, "", "unplaced", "no eligible parcel", priced.no_pairs[pid]))

@@ -88,6 +88,9 @@ IMPORTANCE_CLASSES = [
 CANNOT_WITHHOLD = "#252525"
 # 亩均 tiers: ColorBrewer RdBu ends (colour-blind safe), A blue to D red.
 TIER_COLOURS = {"A": "#2166ac", "B": "#92c5de", "C": "#f4a582", "D": "#b2182b"}
+# consolidation: merged sites outlined, returned land filled, activated land outlined
+# (ColorBrewer Dark2: purple, green, orange)
+SWAP_STYLES = {"merged": "#7570b3", "out": "#1b9e77", "in": "#d95f02"}
 # what the tier popup lists for each firm
 FIRM_FIGURES = ("score", *(i.value for i in Indicator))
 # Parcel and project ids are written on the parcels from this zoom level on.
@@ -180,6 +183,7 @@ class Folder:
     summary: dict[str, Any]
     scenario: dict[str, Any]
     evaluation: pd.DataFrame | None = None  # evaluation.csv, when the run evaluated firms
+    swaps: pd.DataFrame | None = None  # swaps.csv, under consolidation.swap
 
 
 def read_folder(out_dir: Path) -> Folder:
@@ -200,6 +204,8 @@ def read_folder(out_dir: Path) -> Folder:
         evaluation = (
             pd.read_csv(firms, keep_default_na=False, na_values=[""]) if firms.is_file() else None
         )
+        swapped = out_dir / "swaps.csv"
+        swaps = pd.read_csv(swapped, keep_default_na=False) if swapped.is_file() else None
     except (OSError, ValueError, KeyError, pyogrio.errors.DataSourceError) as exc:
         raise InputError(
             [
@@ -210,7 +216,16 @@ def read_folder(out_dir: Path) -> Folder:
                 )
             ]
         ) from None
-    return Folder(out_dir, parcels, constraints, allocation, by_park, summary, scenario, evaluation)
+    return Folder(
+        out_dir, parcels, constraints, allocation, by_park, summary, scenario, evaluation, swaps
+    )
+
+
+def park_of(folder: Folder, parcel_ids: pd.Series) -> pd.Series:
+    """The park of each parcel id, or of a merged site (``A+B``: its members' park)."""
+    parks = folder.parcels.set_index("parcel_id")["park"]
+    found: pd.Series = parcel_ids.astype(str).str.split("+").str[0].map(parks)
+    return found
 
 
 def map_spec(scenario: dict[str, Any]) -> MapSpec:
@@ -429,6 +444,16 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
         tiers = _tiered_parcels(display, firms, folder.scenario)
         columns = [*fields, "tier", "score", "firms", "renewal"]
         add(label("map.tiers", lang), "tiers", tiers, style="tier", show=False, columns=columns)
+    consolidated = _consolidation_features(display)
+    if consolidated is not None:
+        columns = ["parcel_id", "park", "area_ha", "area_mu", "project_ids", "swap", "site"]
+        add(
+            label("map.consolidation", lang),
+            "consolidation",
+            consolidated,
+            style="swap",
+            columns=columns,
+        )
     constraints = _display(folder.constraints, options) if len(folder.constraints) else None
     if constraints is not None:
         for name, group in constraints.groupby("name"):
@@ -489,6 +514,7 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
         else [],
         "cannotWithhold": CANNOT_WITHHOLD,
         "tierColours": TIER_COLOURS if firms is not None else {},
+        "swapStyles": SWAP_STYLES if consolidated is not None else {},
         "firms": {} if firms is None else _firm_rows(firms),
         "parkLabels": [] if boundaries is None else list(boundaries["park"]),
         "unplaced": _props(
@@ -513,6 +539,25 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     )
     root.header.add_child(folium.Element(f"<script>{start}</script>"), name="landplan_start")
     return m
+
+
+def _consolidation_features(display: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The merged sites the plan uses (one outline each, its members dissolved) and the
+    parcels it returns (``out``) or activates with freed quota (``in``); None when the
+    run did neither."""
+    if "site" not in display.columns or "swap" not in display.columns:
+        return None
+    members = display[display["site"].fillna("") != ""]
+    sites = members.dissolve(
+        by="site", aggfunc={"park": "first", "area_ha": "sum", "project_ids": "first"}
+    ).reset_index()
+    sites = sites.assign(parcel_id=sites["site"], swap="merged")
+    swaps = display[display["swap"].fillna("") != ""].assign(site="")
+    if not len(sites) and not len(swaps):
+        return None
+    frame = pd.concat([sites, swaps], ignore_index=True)
+    frame["area_mu"] = (frame["area_ha"] * MU_PER_HA).round(2)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=display.crs)
 
 
 def _tiered_parcels(
@@ -649,6 +694,14 @@ _JS_HELPERS = r"""{
               dashArray: offered ? '5 3' : null,
               fillColor: c.tierColours[p.tier] || '#ccc', fillOpacity: 0.85};
     },
+    swap: function (f) {
+      var c = landplan.config, p = f.properties, colour = c.swapStyles[p.swap] || '#333';
+      if (p.swap === 'out') {
+        return {color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.75};
+      }
+      return {color: colour, weight: p.swap === 'merged' ? 3.5 : 3,
+              dashArray: p.swap === 'merged' ? '8 4' : null, fill: false};
+    },
     importance: function (f) {
       var c = landplan.config, p = f.properties, r = p.importance_pct, colour = '#ccc';
       for (var i = 0; i < c.importanceClasses.length; i++) {
@@ -676,6 +729,8 @@ _JS_HELPERS = r"""{
     var table = landplan.el('table');
     var rows = ['parcel_id', 'kind', 'zoning', 'park', 'area_ha', 'area_mu', 'status'];
     if (key === 'tiers') { rows = rows.concat(['tier', 'score', 'firms', 'renewal']); }
+    if (key === 'consolidation') { rows = ['parcel_id', 'park', 'area_ha', 'area_mu', 'swap']; }
+    rows.push('site');
     if (p.project_ids) {
       rows = rows.concat(['project_ids', 'project_names', 'sectors', 'land_used_ha',
                           'land_used_mu']);
@@ -687,7 +742,8 @@ _JS_HELPERS = r"""{
     for (var i = 0; i < rows.length; i++) {
       var name = rows[i], v = p[name];
       if (v === null || v === undefined || v === '') { continue; }
-      if (name === 'kind' || name === 'status' || name === 'tier' || name === 'renewal') {
+      if (name === 'kind' || name === 'status' || name === 'tier' || name === 'renewal' ||
+          name === 'swap') {
         v = t[name + '.' + v] || v;
       }
       else if (name === 'capped') { v = v ? t.yes : t.no; }
@@ -829,6 +885,13 @@ _JS_HELPERS = r"""{
       for (var tier in config.tierColours) { row(config.tierColours[tier], t['tier.' + tier]); }
       row('#fff', t['renewal.offered'], '#000', '5 3');
       row('#fff', t['renewal.recovered'], '#000');
+    }
+    if (Object.keys(config.swapStyles).length) {
+      var sw = config.swapStyles;
+      body.appendChild(landplan.el('b', t['map.consolidation']));
+      row('#fff', t['swap.merged'], sw.merged, '8 4');
+      row(sw.out, t['swap.out']);
+      row('#fff', t['swap.in'], sw['in']);
     }
     if (config.importanceClasses.length) {
       body.appendChild(landplan.el('b', t.importance_pct));

@@ -2,10 +2,15 @@
 
 One binary per eligible pair. Rows, each with a stable name:
 ``assign[P]`` (each project at most one parcel; exactly one if must-place),
-``parcel_once[J]`` (a land parcel hosts at most one project), ``floor_cap[J]``
+``parcel_once[J]`` (a land parcel hosts at most one project, counting the merged
+sites that use it and its own return), ``quota[S]`` (land lacking quota used in
+scope S ≤ the quota its returned parcels free), ``floor_cap[J]``
 (a factory's tenants fit its floor space), ``budget`` (total subsidy ≤ budget),
 ``target[T]`` (one of the plan's targets, as a linear row over the placed pairs).
-The objective (maximised) is each pair's value from the priced pair table.
+The objective (maximised) is each pair's value from the priced pair table. Under
+``consolidation.swap`` one binary ``return[J]`` per returnable parcel in a scope
+where some pair needs quota; it costs its reclamation (``cost_per_ha`` × area at
+the subsidy weight).
 Rows can be added to a built model (``with_rows``): the high-tech priority row,
 alternative plans' cuts.
 
@@ -37,6 +42,9 @@ from scipy.sparse.csgraph import connected_components
 
 from landplan.domain import Bearer, Target
 from landplan.valuation import PricedPairs, is_land_pair
+
+# the column that returns a parcel to non-construction use (consolidation.swap)
+RETURN = "return"
 
 
 @dataclass(frozen=True)
@@ -358,19 +366,51 @@ def build_model(priced: PricedPairs) -> Model:
     )
 
     is_land = is_land_pair(priced)
-    # parcel_once[J]: land parcels wanted by two or more projects
-    land_u, land_row, land_count = np.unique(j[is_land], return_inverse=True, return_counts=True)
+    places = priced.context.places
+    returns = _return_columns(priced)
+    fund_parks = _fund_parks(priced)
+    first_return = n + len(fund_parks)
+    # parcel_once[J]: land parcels wanted by two or more columns: pairs on the parcel
+    # or on a merged site that uses it, and the parcel's return column
+    land_cols = cols[is_land]
+    used = places.cover[j[land_cols]].tocoo()
+    once_col = np.concatenate([land_cols[used.row], first_return + np.arange(len(returns))])
+    once_parcel = np.concatenate([used.col, returns])
+    land_u, land_row, land_count = np.unique(once_parcel, return_inverse=True, return_counts=True)
     keep = land_count[land_row] >= 2
     shared = land_u[land_count >= 2]
     remap = np.cumsum(land_count >= 2) - 1
     out.add(
         row=remap[land_row[keep]],
-        col=cols[is_land][keep],
+        col=once_col[keep],
         value=np.ones(int(keep.sum())),
         lower=np.full(len(shared), -np.inf),
         upper=np.ones(len(shared)),
-        names=[f"parcel_once[{x}]" for x in jid[shared]],
+        names=[f"parcel_once[{x}]" for x in places.table["parcel_id"].to_numpy()[shared]],
     )
+
+    # quota[S]: land lacking quota used in scope S ≤ quota freed there by returns
+    need = places.quota_need()[j]
+    if len(returns) or (need > 0).any():
+        area = places.table["area_ha"].to_numpy(dtype=float)
+        member = places.cover.indices[places.cover.indptr[:-1]]  # a site is in one park
+        pair_scope = places.scope[member[j]]
+        swap = places.spec.swap
+        ratio = swap.ratio if swap is not None else 1.0
+        scopes = np.unique(np.concatenate([pair_scope[need > 0], places.scope[returns]]))
+        row_of = {s: k for k, s in enumerate(scopes)}
+        uses = np.flatnonzero(need > 0)
+        out.add(
+            row=np.array(
+                [row_of[s] for s in pair_scope[uses]] + [row_of[s] for s in places.scope[returns]],
+                dtype=np.int64,
+            ),
+            col=np.concatenate([uses, first_return + np.arange(len(returns))]),
+            value=np.concatenate([need[uses], -ratio * area[returns]]),
+            lower=np.full(len(scopes), -np.inf),
+            upper=np.zeros(len(scopes)),
+            names=[f"quota[{s}]" for s in scopes],
+        )
 
     # floor_cap[J]: factories whose candidates together need more than they have
     floor_need = projects["floor_m2"].to_numpy(dtype=float)[p]
@@ -389,12 +429,10 @@ def build_model(priced: PricedPairs) -> Model:
         names=[f"floor_cap[{x}]" for x in jid[fac_u[binding]]],
     )
 
-    fund_parks = np.array([], dtype=object)
-    if priced.costshare.shortfall == Bearer.SPREAD:
+    if len(fund_parks):
         shortfall = pairs["shortfall"].to_numpy()
         ceiling = pairs["ceiling"].to_numpy()
         park = parcels["park"].to_numpy()[j]
-        fund_parks = np.unique(park[shortfall > 0]).astype(object)
         # spread[k]: Σ shortfall·x − Σ ceiling·x − fund[k] ≤ 0 over park k's pairs
         k_of = {name: k for k, name in enumerate(fund_parks)}
         k = np.array([k_of.get(x, -1) for x in park], dtype=np.int64)
@@ -433,28 +471,70 @@ def build_model(priced: PricedPairs) -> Model:
             names=["budget"],
         )
 
-    n_all = n + len(fund_parks)
+    n_aux = len(fund_parks) + len(returns)
+    n_all = n + n_aux
     A = out.matrix(n_all)
-    none = np.full(len(fund_parks), -1, dtype=np.int64)
+    none = np.full(n_aux, -1, dtype=np.int64)
+    # returning land costs its reclamation at the subsidy weight
+    swap = places.spec.swap
+    reclaim = 0.0 if swap is None else swap.cost_per_ha * priced.objective.subsidy
+    area = places.table["area_ha"].to_numpy(dtype=float)
     return Model(
         c=np.concatenate(
             [
                 pairs["value"].to_numpy(),
                 # the fund's 万元 costs its weight, less what it spares the other users
                 np.full(len(fund_parks), priced.objective.spread - priced.objective.subsidy),
+                -reclaim * area[returns],
             ]
         ),
         A=A,
         row_lower=np.concatenate(out.lower),
         row_upper=np.concatenate(out.upper),
         row_names=np.array(out.names, dtype=object),
-        upper=np.concatenate([np.ones(n), np.full(len(fund_parks), np.inf)]),
-        integer=np.arange(n_all) < n,
+        upper=np.concatenate([np.ones(n), np.full(len(fund_parks), np.inf), np.ones(len(returns))]),
+        integer=(np.arange(n_all) < n) | (np.arange(n_all) >= first_return),
         pair=np.concatenate([cols, none]),
         project=np.concatenate([p.astype(np.int64), none]),
         pair_names=(p, j, pid, jid),
-        aux_names=np.array([f"fund[{x}]" for x in fund_parks], dtype=object),
+        aux_names=np.array(
+            [f"fund[{x}]" for x in fund_parks]
+            + [f"{RETURN}[{x}]" for x in places.table["parcel_id"].to_numpy()[returns]],
+            dtype=object,
+        ),
     )
+
+
+def _fund_parks(priced: PricedPairs) -> np.ndarray:
+    """Under ``shortfall: spread``, the parks whose pairs have a shortfall (``fund[k]``)."""
+    if priced.costshare.shortfall != Bearer.SPREAD:
+        return np.array([], dtype=object)
+    park = priced.parcels["park"].to_numpy()[priced.pairs["parcel"].to_numpy()]
+    found: np.ndarray = np.unique(park[priced.pairs["shortfall"].to_numpy() > 0]).astype(object)
+    return found
+
+
+def _return_columns(priced: PricedPairs) -> np.ndarray:
+    """The parcels (row positions) that may be returned to free quota, in scopes where
+    some pair needs quota (elsewhere returning frees nothing anyone uses)."""
+    places = priced.context.places
+    need = places.quota_need()[priced.pairs["parcel"].to_numpy()]
+    if not places.returnable.any() or not (need > 0).any():
+        return np.zeros(0, dtype=np.int64)
+    member = places.cover.indices[places.cover.indptr[:-1]]
+    wanted = set(places.scope[member[priced.pairs["parcel"].to_numpy()[need > 0]]])
+    found: np.ndarray = np.flatnonzero(places.returnable & np.isin(places.scope, list(wanted)))
+    return found
+
+
+def returned_parcels(model: Model, x: np.ndarray) -> list[str]:
+    """The ids of the parcels that solution ``x`` returns (``return[J]`` columns at 1)."""
+    aux = np.flatnonzero(model.pair < 0)
+    return [
+        str(name)[len(RETURN) + 1 : -1]
+        for col, name in zip(aux, model.aux_names, strict=True)
+        if str(name).startswith(f"{RETURN}[") and x[col] > 0.5
+    ]
 
 
 def target_coefficients(priced: PricedPairs, target: Target, level: float) -> np.ndarray:

@@ -33,6 +33,7 @@ from landplan.results import (
     renewal_table,
     resolved,
     summary,
+    swaps_table,
 )
 from landplan.workbook import write_evaluation_book, write_workbook
 
@@ -144,6 +145,7 @@ def writers(result: RunResult) -> Writers:
             yaml.safe_dump(resolved(result), allow_unicode=True, sort_keys=False), encoding="utf-8"
         ),
         **evaluation_writers(result),
+        **consolidation_writers(result),
         # built from the files above, as 'landplan map/report OUT_DIR' rebuild them
         "map.html": lambda p: write_map(p.parent, p),
         "report.html": lambda p: write_report(p.parent, p),
@@ -153,6 +155,14 @@ def writers(result: RunResult) -> Writers:
         worth = result.importance
         files["importance.csv"] = lambda p: worth.to_csv(p, index=False)
     return files
+
+
+def consolidation_writers(result: RunResult) -> Writers:
+    """``swaps.csv`` under ``consolidation.swap``."""
+    swaps = swaps_table(result)
+    if swaps is None:
+        return {}
+    return {"swaps.csv": lambda p: swaps.to_csv(p, index=False)}
 
 
 def evaluation_writers(result: RunResult) -> Writers:

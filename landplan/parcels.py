@@ -22,7 +22,7 @@ from landplan.constants import COLLECTIVE_MODES, M2_PER_HA, OVERLAP_TOLERANCE_M2
 from landplan.domain import Kind, Status
 from landplan.errors import ProblemLog
 from landplan.fields import FieldReader
-from landplan.scenario import LayerSpec, Scenario
+from landplan.scenario import LayerSpec, Scenario, SwapSpec
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ PARCEL_COLUMNS = [
     "status",
     "standard_land",
     "available_year",
+    "swap_out",
+    "needs_quota",
     "layer",
     "geometry",
 ]
@@ -68,7 +70,7 @@ def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
     problems = ProblemLog()
     frames = []
     for spec in scenario.layers:
-        frame = read_layer(spec, scenario.crs, problems)
+        frame = read_layer(spec, scenario.crs, problems, scenario.consolidation.swap)
         if frame is not None:
             frames.append(frame)
     if not frames:
@@ -82,8 +84,14 @@ def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
     return parcels
 
 
-def read_layer(spec: LayerSpec, crs: str, problems: ProblemLog) -> gpd.GeoDataFrame | None:
-    """Read one layer entry into contract columns; problems go to ``problems``."""
+def read_layer(
+    spec: LayerSpec, crs: str, problems: ProblemLog, swap: SwapSpec | None = None
+) -> gpd.GeoDataFrame | None:
+    """Read one layer entry into contract columns; problems go to ``problems``.
+
+    With ``swap`` (``consolidation.swap``), its two named yes/no columns become
+    ``swap_out`` and ``needs_quota``; else both are false.
+    """
     if spec.url is not None:
         raw = postgis_source.read_layer(spec, problems)
     else:
@@ -129,6 +137,9 @@ def read_layer(spec: LayerSpec, crs: str, problems: ProblemLog) -> gpd.GeoDataFr
     out["status"] = reader.choice("status", [x.value for x in Status], Status.AVAILABLE)
     out["standard_land"] = reader.boolean("standard_land")
     out["available_year"] = reader.number("available_year", integer=True)
+    no = pd.Series(False, index=raw.index, dtype=bool)
+    out["swap_out"] = reader.boolean(swap.out) if swap is not None else no
+    out["needs_quota"] = reader.boolean(swap.needs_quota) if swap is not None else no
     out["layer"] = spec.name
     geometry = _clean_geometry(raw.geometry, ids, source, layer, problems)
     out = gpd.GeoDataFrame(out, geometry=geometry, crs=crs)

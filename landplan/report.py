@@ -27,6 +27,7 @@ from landplan.maps import (
     headline_counts,
     kpi_rows,
     map_spec,
+    park_of,
     read_folder,
     sector_colours,
     sector_name,
@@ -173,6 +174,70 @@ def evaluation_section(folder: Folder, lang: str) -> str:
     return "".join(parts)
 
 
+def consolidation_section(folder: Folder, lang: str) -> str:
+    """Merged sites and quota swaps: the projects on merged sites, and by park the
+    land returned and activated and the quota left in each scope."""
+    facts = folder.summary.get("consolidation")
+    if not facts:
+        return ""
+    esc = html.escape
+    ha, mu, colon, semi = (
+        ("公顷", "亩", "：", "；") if lang == Lang.ZH else ("ha", "mu", ": ", "; ")
+    )
+
+    def land(key: str) -> str:
+        n, area = facts[key]["parcels"], facts[key]["ha"]
+        return (
+            f"{esc(label(f'report.swap_{key}', lang))}{colon}{n} / {area:,.2f} {ha} / "
+            f"{area * MU_PER_HA:,.1f} {mu}"
+        )
+
+    sites = facts["merged_sites_offered"]
+    placed = facts["placed_on_merged_sites"]
+    parts = [
+        f"<h2>{esc(label('report.consolidation', lang))}</h2>",
+        f"<p>{esc(label('report.sites_offered', lang))}{colon}{sites}{semi}"
+        f"{esc(label('report.sites_used', lang))}{colon}{len(placed)}{semi}"
+        f"{land('returned')}{semi}{land('activated')}</p>",
+    ]
+    if placed:
+        alloc = folder.allocation.set_index("project_id")
+        on_sites = pd.DataFrame(
+            {
+                "project_id": list(placed),
+                "name": [alloc.loc[p, "name"] for p in placed],
+                "parcel_id": list(placed.values()),
+                "land_ha": [float(alloc.loc[p, "land_ha"]) for p in placed],
+            }
+        )
+        on_sites["land_mu"] = on_sites["land_ha"] * MU_PER_HA
+        parts.append(_table(on_sites, lang, {"land_ha": 2, "land_mu": 1}))
+    swaps = folder.swaps
+    if swaps is not None and len(swaps):
+        moved = swaps.pivot_table(
+            index="park", columns="direction", values="area_ha", aggfunc="sum", fill_value=0.0
+        )
+        by_park = pd.DataFrame(
+            {
+                "park": moved.index,
+                "returned_ha": moved.get("out", 0.0),
+                "activated_ha": moved.get("in", 0.0),
+            }
+        )
+        by_park.insert(2, "returned_mu", by_park["returned_ha"] * MU_PER_HA)
+        by_park["activated_mu"] = by_park["activated_ha"] * MU_PER_HA
+        parts.append(_table(by_park, lang, {"returned_ha": 2, "activated_ha": 2}))
+        quota = pd.DataFrame.from_dict(facts["quota"], orient="index")
+        quota.index = [label(f"scope.{s}", lang, default=s) for s in quota.index]
+        parts.append(_table(quota.reset_index(names="scope"), lang, {"left_ha": 2}))
+        shown = swaps.assign(
+            direction=[label(f"direction.{d}", lang) for d in swaps["direction"]],
+            scope=[label(f"scope.{s}", lang, default=s) for s in swaps["scope"]],
+        )
+        parts.append(_table(shown, lang, {"area_ha": 4, "quota_ha": 4}))
+    return "".join(parts)
+
+
 def _number(value: Any, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -233,9 +298,8 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
     alloc = folder.allocation.assign(sector_code=folder.allocation["sector"].astype(str))
     labels = s.get("sector_labels", {})
     alloc = alloc.assign(sector=alloc["sector_code"].map(lambda x: sector_name(x, lang, labels)))
-    park_of = folder.parcels.set_index("parcel_id")["park"]
     placed = alloc[alloc["status"] == "placed"].assign(
-        park=lambda a: a["parcel_id"].map(park_of).astype(str)
+        park=lambda a: park_of(folder, a["parcel_id"]).astype(str)
     )
     placed_list = placed[["project_id", "name", "sector", "park", "parcel_id", "land_ha"]].assign(
         land_ha=lambda a: pd.to_numeric(a["land_ha"], errors="coerce"),
@@ -277,6 +341,7 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         + (_table(unplaced, lang) if len(unplaced) else w("none")),
         f"<h2>{w('report.costshare')}</h2>{_table(by_park, lang, digits)}",
         evaluation_section(folder, lang),
+        consolidation_section(folder, lang),
         f"<h2 class='page'>{w('report.overview')}</h2>{overview_map(folder, lang)}",
         f"<h2>{w('report.solver')}</h2>{pairs(solver_rows)}",
         f"<h2>{w('report.scenario')}</h2><pre>{esc(as_run)}</pre>",

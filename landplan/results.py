@@ -77,8 +77,8 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
     """
     parcels = result.inputs.parcels
     projects = result.inputs.tables.projects.set_index("project_id")
-    placed = result.allocation.placed.sort_values("project_id")
-    shares = result.shares
+    placed = on_members(result, result.allocation.placed.sort_values("project_id"), ["land_ha"])
+    shares = on_members(result, result.shares, ["base_share", "share", "subsidy", "spread_burden"])
     layer = parcels[["parcel_id", "kind", "zoning", "park", "area_ha", "status", "geometry"]].copy()
     placed = placed.assign(
         name=placed["project_id"].map(projects["name"]),
@@ -91,6 +91,7 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
         sector=("sector", "first"),
         n_projects=("project_id", "size"),
         land_used_ha=("land_ha", "sum"),
+        site=("site", "first"),
     )
     capped = shares["hightech"] & (shares["base_share"] > shares["cap"] + 1e-9)
     money = (
@@ -106,8 +107,13 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
         )
     )
     layer = layer.join(by_parcel, on="parcel_id").join(money, on="parcel_id")
-    for column in ("project_ids", "project_names", "sectors", "sector"):
+    for column in ("project_ids", "project_names", "sectors", "sector", "site"):
         layer[column] = layer[column].fillna("")
+    swaps = swaps_table(result)
+    direction = (
+        {} if swaps is None else dict(zip(swaps["parcel_id"], swaps["direction"], strict=True))
+    )
+    layer["swap"] = [direction.get(x, "") for x in layer["parcel_id"]]
     layer["n_projects"] = layer["n_projects"].fillna(0).astype(int)
     layer["capped"] = layer["capped"].fillna(False).astype(bool)
     for column in ("land_used_ha", "base_share", "share", "subsidy", "spread_burden"):
@@ -118,11 +124,132 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
     if result.importance is not None:
         # a parcel the plan does not use loses it nothing: importance 0
         worth = result.importance.set_index("parcel_id")
-        status = layer["parcel_id"].map(worth["status"]).fillna("")
+        # a merged site's members carry the site's importance
+        place = layer["site"].where(layer["site"] != "", layer["parcel_id"])
+        status = place.map(worth["status"]).fillna("")
         for column in ("importance", "importance_pct"):
-            layer[column] = layer["parcel_id"].map(worth[column]).where(status != "", 0.0)
+            layer[column] = place.map(worth[column]).where(status != "", 0.0)
         layer["withhold"] = status
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=parcels.crs)
+
+
+def on_members(result: RunResult, frame: pd.DataFrame, shared: list[str]) -> pd.DataFrame:
+    """``frame`` (rows with a ``parcel_id``) with each row on a merged site repeated for
+    every member parcel, its ``shared`` columns split by the members' area; column
+    ``site`` names the merged site ("" for a row on a parcel)."""
+    places = result.priced.context.places
+    table = places.table
+    position = pd.Series(np.arange(len(table)), index=table["parcel_id"].to_numpy())
+    j = frame["parcel_id"].map(position).to_numpy(dtype=np.int64)
+    used = places.cover[j].tocoo()
+    area = table["area_ha"].to_numpy(dtype=float)
+    out = frame.iloc[used.row].reset_index(drop=True)
+    on_site = j[used.row] >= places.n_parcels
+    out["site"] = np.where(on_site, out["parcel_id"], "")
+    out["parcel_id"] = table["parcel_id"].to_numpy()[used.col]
+    share = np.where(on_site, area[used.col] / area[j[used.row]], 1.0)
+    for column in shared:
+        out[column] = out[column].to_numpy(dtype=float) * share
+    spread: pd.DataFrame = out
+    return spread
+
+
+def used_parcels(result: RunResult) -> np.ndarray:
+    """The parcels (row positions) the plan uses, merged sites' members included."""
+    places = result.priced.context.places
+    j = result.priced.pairs["parcel"].to_numpy()[result.allocation.chosen]
+    found: np.ndarray = np.unique(places.cover[j].indices)
+    return found
+
+
+def swaps_table(result: RunResult) -> pd.DataFrame | None:
+    """``swaps.csv`` under ``consolidation.swap``: each parcel the plan returns
+    (``out``, freeing ``quota_ha`` = ratio × area) and each parcel lacking quota it
+    uses (``in``, taking its area); columns ``parcel_id, direction, area_ha, scope,
+    park, quota_ha``, by scope, outs first."""
+    places = result.priced.context.places
+    swap = places.spec.swap
+    if swap is None:
+        return None
+    parcels = result.inputs.parcels
+    ids = parcels["parcel_id"].to_numpy()
+    out = np.flatnonzero(np.isin(ids, result.allocation.returned))
+    used = used_parcels(result)
+    activated = used[places.needs_quota[used]]
+    area = parcels["area_ha"].to_numpy(dtype=float)
+    rows = np.concatenate([out, activated])
+    table = pd.DataFrame(
+        {
+            "parcel_id": ids[rows],
+            "direction": ["out"] * len(out) + ["in"] * len(activated),
+            "area_ha": area[rows].round(4),
+            "scope": places.scope[rows].astype(str),
+            "park": parcels["park"].to_numpy()[rows],
+            "quota_ha": np.concatenate([swap.ratio * area[out], area[activated]]).round(4),
+        }
+    )
+    ordered: pd.DataFrame = table.sort_values(
+        ["scope", "direction", "parcel_id"], ascending=[True, False, True]
+    )
+    return ordered
+
+
+def quota_balance(result: RunResult) -> pd.DataFrame:
+    """Per quota scope: quota freed by returns, used by parcels lacking it, and left
+    (never negative); scopes where the plan returns or activates land."""
+    swaps = swaps_table(result)
+    if swaps is None or not len(swaps):
+        return pd.DataFrame(columns=["scope", "returned_ha", "freed_ha", "used_ha", "left_ha"])
+    by = swaps.pivot_table(
+        index="scope", columns="direction", values=["area_ha", "quota_ha"], aggfunc="sum"
+    ).fillna(0.0)
+
+    def column(value: str, direction: str) -> pd.Series:
+        if (value, direction) in by.columns:
+            found: pd.Series = by[(value, direction)]
+            return found
+        return pd.Series(0.0, index=by.index)
+
+    table = pd.DataFrame(
+        {
+            "returned_ha": column("area_ha", "out"),
+            "freed_ha": column("quota_ha", "out"),
+            "used_ha": column("quota_ha", "in"),
+        }
+    )
+    table["left_ha"] = table["freed_ha"] - table["used_ha"]
+    return table.round(4).reset_index()
+
+
+def _consolidation_summary(result: RunResult) -> dict[str, Any] | None:
+    """summary.json's ``consolidation``: merged sites offered and used, swaps, quota."""
+    places = result.priced.context.places
+    spec = places.spec
+    if spec.merge is None and spec.swap is None:
+        return None
+    placed = result.allocation.placed
+    on_sites = placed[placed["parcel"].to_numpy() >= places.n_parcels]
+    swaps = swaps_table(result)
+
+    def moved(direction: str) -> dict[str, Any]:
+        if swaps is None:
+            return {"parcels": 0, "ha": 0.0}
+        area = swaps.loc[swaps["direction"] == direction, "area_ha"]
+        return {"parcels": len(area), "ha": round(float(area.sum()), 4)}
+
+    return {
+        "merged_sites_offered": places.n_sites,
+        "placed_on_merged_sites": {
+            str(p): str(j)
+            for p, j in zip(on_sites["project_id"], on_sites["parcel_id"], strict=True)
+        },
+        "returned": moved("out"),
+        "activated": moved("in"),
+        "quota": {
+            str(row["scope"]): {k: float(v) for k, v in row.items() if k != "scope"}
+            for row in quota_balance(result).to_dict("records")
+        },
+    }
 
 
 def constraint_layer(result: RunResult) -> gpd.GeoDataFrame | None:
@@ -323,6 +450,7 @@ def summary(result: RunResult) -> dict[str, Any]:
             for target, level in result.inputs.scenario.targets.items()
         },
         "evaluation": _evaluation_summary(result),
+        "consolidation": _consolidation_summary(result),
         "sector_labels": dict(result.inputs.tables.sector_labels),
         "targets_2025": {
             key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}

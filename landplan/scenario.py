@@ -34,6 +34,7 @@ from landplan.domain import (
     Lang,
     Method,
     Priority,
+    QuotaScope,
     Rule,
     SolverName,
     Target,
@@ -224,6 +225,48 @@ class RenewalSpec:
 
 
 @dataclass(frozen=True)
+class MergeSpec:
+    """``consolidation.merge``: merged sites of adjacent available land parcels.
+
+    Parcels within ``gap_m`` of each other (a road to be closed) are neighbours; a
+    site is up to ``max_parcels`` of them, connected, in one park, of one kind
+    and, with ``same_zoning``, of one zoning code.
+    """
+
+    gap_m: float = _num(30.0)
+    max_parcels: int = _num(3, low=2)
+    same_zoning: bool = True
+
+
+@dataclass(frozen=True)
+class SwapSpec:
+    """``consolidation.swap``: construction-land quota swaps (指标调剂、置换).
+
+    ``out`` names the parcel column (true/false) marking land that may be returned
+    to non-construction use (also every available land parcel below
+    ``out_below_ha``, when set); returning it frees ``ratio × area`` of quota in
+    its ``scope`` and costs ``cost_per_ha`` (万元, reclamation) at the subsidy
+    weight. ``needs_quota`` names the column marking parcels usable only with
+    quota freed in their scope.
+    """
+
+    out: str = "fragment"
+    needs_quota: str = "needs_quota"
+    ratio: float = _num(1.0, low_open=True)
+    scope: QuotaScope = QuotaScope.PARK
+    out_below_ha: float | None = _num(None, low_open=True)
+    cost_per_ha: float = _num(30.0)
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """``consolidation:``: merged sites and quota swaps; either may be left out."""
+
+    merge: MergeSpec | None = None
+    swap: SwapSpec | None = None
+
+
+@dataclass(frozen=True)
 class CostShare:
     """How land development cost is shared, and who bears what the cap removes."""
 
@@ -283,6 +326,7 @@ class Scenario:
     firms: TableSpec | None = None
     evaluation: EvaluationSpec | None = None
     renewal: RenewalSpec | None = None
+    consolidation: Consolidation = Consolidation()
     constraints: tuple[ConstraintSpec, ...] = ()
     near: tuple[NearSpec, ...] = ()
     targets: Targets = Targets()
@@ -571,6 +615,7 @@ class _Parser:
             zoning=zoning or TableSpec(Path()),
             parks=self.table(raw.get("parks"), "parks", required=False),
             **self.firms(raw),
+            consolidation=self.consolidation(self.section(raw, "consolidation")),
             objective=objective,
             entry_standards=self.simple(EntryStandards, raw, "entry_standards"),
             costshare=costshare,
@@ -594,6 +639,17 @@ class _Parser:
         if raw.get("renewal") is not None:
             renewal = self.renewal(self.section(raw, "renewal"))
         return {"firms": firms, "evaluation": evaluation, "renewal": renewal}
+
+    def consolidation(self, raw: dict[str, Any]) -> Consolidation:
+        self.keys(raw, {"merge", "swap"}, "consolidation")
+        merge = swap = None
+        if raw.get("merge") is not None:
+            section = self.section(raw, "merge")
+            merge = MergeSpec(**self.fields(MergeSpec, section, "consolidation.merge"))
+        if raw.get("swap") is not None:
+            section = self.section(raw, "swap")
+            swap = SwapSpec(**self.fields(SwapSpec, section, "consolidation.swap"))
+        return Consolidation(merge=merge, swap=swap)
 
     def evaluation(self, raw: dict[str, Any]) -> EvaluationSpec:
         values = self.fields(EvaluationSpec, raw, "evaluation", skip=("indicators", "tiers"))

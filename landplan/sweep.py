@@ -50,8 +50,9 @@ _INPUT_KEYS = (
     "entry_standards",
     "firms",
 )
-# Keys that change the eligible pairs but not what is read: the renewal supply.
-_SUPPLY_KEYS = ("evaluation", "renewal")
+# Keys that change the eligible pairs but not what is read: the renewal supply,
+# merged sites and swaps.
+_SUPPLY_KEYS = ("evaluation", "renewal", "consolidation")
 
 _CACHE: dict[tuple[str, str], Any] = {}
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from landplan.consolidation import Places
 from landplan.constants import M2_PER_HA
 from landplan.costshare import base_and_cap, spread_ceiling
 from landplan.domain import LAND_KINDS, Bearer, Need
@@ -81,13 +82,15 @@ class Context:
     rank: np.ndarray
     objective: Objective
     costshare: CostShare
+    # the places: the parcels, then the merged sites ("parcels" above is their table)
+    places: Places
     # per parcel: what recovering it costs in the objective (renewal land only, else 0)
     renewal_charge: np.ndarray | None = None
 
     @staticmethod
-    def of(inputs: Inputs, evaluation: Evaluation | None = None) -> Context:
+    def of(inputs: Inputs, land: Places, evaluation: Evaluation | None = None) -> Context:
         scenario = inputs.scenario
-        parcels = pd.DataFrame(inputs.parcels.drop(columns="geometry"))
+        parcels = pd.DataFrame(land.table.drop(columns="geometry"))
         parcels["park_avg_cost"] = parcels["park"].map(inputs.park_avg).to_numpy(dtype=float)
         parcels["floor_rate"] = parcels["park"].map(inputs.floor_rate).to_numpy(dtype=float)
         projects = inputs.tables.projects
@@ -104,7 +107,12 @@ class Context:
         park_index = pd.Series(np.arange(len(parks)), index=parks)
         preferred = projects["park"].map(park_index).fillna(-1).to_numpy(dtype=np.int64)
         near = inputs.near
-        near_score = np.array([layer.score for layer in near]).reshape(len(near), len(parcels))
+        # a site's score: its members' scores weighted by area
+        area = inputs.parcels["area_ha"].to_numpy(dtype=float)
+        weight = land.cover @ area
+        near_score = np.array(
+            [(land.cover @ (area * layer.score)) / weight for layer in near]
+        ).reshape(len(near), len(parcels))
         near_applies = np.array(
             [
                 np.isin(projects["sector"].to_numpy(), layer.spec.sectors)
@@ -131,6 +139,7 @@ class Context:
             rank=rank,
             objective=scenario.objective,
             costshare=scenario.costshare,
+            places=land,
             renewal_charge=_renewal_charge(len(parcels), evaluation, scenario.objective),
         )
 
@@ -185,9 +194,12 @@ class PricedPairs:
         return self.costshare.budget
 
     def withholding(self, parcel: int) -> PricedPairs:
-        """These pairs without those on ``parcel`` (a row position): the problem if
-        that parcel were taken back. Projects left with no pair say so in ``no_pairs``."""
-        on = self.pairs["parcel"].to_numpy() == parcel
+        """These pairs without those on ``parcel`` (a row position: a parcel or a merged
+        site) and on every place that shares a parcel with it: the problem if that
+        land were taken back. Projects left with no pair say so in ``no_pairs``."""
+        cover = self.context.places.cover
+        sharing = np.asarray((cover @ cover[parcel].T).todense()).ravel() > 0
+        on = sharing[self.pairs["parcel"].to_numpy()]
         lost = set(self.pairs.loc[on, "project"]) - set(self.pairs.loc[~on, "project"])
         pid = self.projects["project_id"].to_numpy()
         parcel_id = self.parcels["parcel_id"].iloc[parcel]
@@ -209,7 +221,7 @@ class PricedPairs:
 
 def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
     """Price every eligible pair of ``inputs`` (see the module docstring)."""
-    context = Context.of(inputs, eligibility.evaluation)
+    context = Context.of(inputs, eligibility.places, eligibility.evaluation)
     p = eligibility.pairs["project"].to_numpy()
     j = eligibility.pairs["parcel"].to_numpy()
     land = np.empty(len(p))

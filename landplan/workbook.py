@@ -28,6 +28,7 @@ from landplan.maps import (
     headline_counts,
     kpi_rows,
     map_spec,
+    park_of,
     read_folder,
     sector_name,
     unplaced_reasons,
@@ -113,12 +114,11 @@ def sheets(folder: Folder, lang: str) -> dict[str, pd.DataFrame]:
     alloc = alloc.assign(
         sector=alloc["sector"].astype(str).map(lambda s: sector_name(s, lang, labels))
     )
-    park_of = folder.parcels.set_index("parcel_id")["park"]
     placed = alloc[alloc["status"] == "placed"].copy()
     for column in ("land_ha", "objective_value", "importance"):
         if column in placed:
             placed[column] = pd.to_numeric(placed[column])
-    placed["park"] = placed["parcel_id"].map(park_of)
+    placed["park"] = park_of(folder, placed["parcel_id"])
     placed["land_mu"] = (placed["land_ha"] * MU_PER_HA).round(4)
     columns = ["project_id", "name", "sector", "hightech", "major", "park", "parcel_id"]
     columns += ["land_ha", "land_mu", "objective_value"]

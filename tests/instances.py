@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from landplan.consolidation import Places, parcels_only
 from landplan.scenario import CostShare, Objective, Targets
 from landplan.valuation import Context, PricedPairs
 
@@ -20,6 +21,7 @@ def priced_table(
     objective: Objective | None = None,
     costshare: CostShare | None = None,
     targets: Targets | None = None,
+    places: Places | None = None,
 ) -> PricedPairs:
     """A priced pair table written by hand (values given, not priced by landplan)."""
     n_proj, n_parcels = len(projects), len(parcels)
@@ -38,6 +40,7 @@ def priced_table(
         rank=np.zeros(n_parcels),
         objective=objective or Objective(),
         costshare=costshare or CostShare(),
+        places=places or parcels_only(parcels),
     )
     return PricedPairs(pairs=pairs, context=context, targets=targets or Targets(), no_pairs={})
 

@@ -138,7 +138,7 @@ def test_validate_prints_the_inventory(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["validate", str(DEMO)]) == 0
     out = capsys.readouterr().out
     assert "814 parcels" in out and "氢能示范区" in out
-    assert "projects: 121" in out and "no problems found" in out
+    assert "projects: 122" in out and "no problems found" in out
 
 
 def test_validate_quiet_prints_only_the_verdict(capsys: pytest.CaptureFixture[str]) -> None:

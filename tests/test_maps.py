@@ -99,7 +99,7 @@ def test_demo_map_offline_complete_and_clickable(browser: Any, demo_out: Path) -
         # the unplaced panel lists every unplaced project with its reason
         panel = page.page.inner_text("#lp-unplaced")
         summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
-        assert f"({121 - summary['projects']['placed']})" in panel
+        assert f"({122 - summary['projects']['placed']})" in panel
         assert "补贴预算不足" in panel and "需区级补贴" in panel  # reason and detail in Chinese
         # the panel folds away and back
         page.page.click("#lp-unplaced button.lp-fold")

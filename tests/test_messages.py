@@ -133,7 +133,7 @@ def test_unplaced_reasons_in_either_language() -> None:
 # Latin words a Chinese page may show: ids and codes from the data, units, names.
 ALLOWED = re.compile(
     r"^(?:[A-Z]{1,5}\d*|P|ha|km|m|Leaflet|HiGHS|CBC|highs|cbc|daxing|demo|binaries|rows|"
-    r"nonzeros|parcel_once|assign|floor_cap|target|budget|priority)$"
+    r"nonzeros|parcel_once|assign|floor_cap|quota|target|budget|priority)$"
 )
 
 

@@ -34,7 +34,7 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
         "report.html",
     } <= names
     allocation = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
-    assert len(allocation) == 121 and allocation["project_id"].is_unique
+    assert len(allocation) == 122 and allocation["project_id"].is_unique
     assert set(allocation["status"]) == {"placed", "unplaced"}
     unplaced = allocation[allocation["status"] == "unplaced"]
     assert (unplaced["reason"] != "").all() and (unplaced["parcel_id"] == "").all()
@@ -58,7 +58,10 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
     )
     layer = gpd.read_file(demo_out / "allocation.gpkg", layer="parcels")
     assert len(layer) == 814 and layer.crs.to_epsg() == 4548
-    assert layer["n_projects"].sum() == summary["projects"]["placed"]
+    # a merged site's project is shown on each of its plots
+    on_sites = layer["site"] != ""
+    placed_on = layer.loc[~on_sites, "n_projects"].sum() + layer.loc[on_sites, "site"].nunique()
+    assert placed_on == summary["projects"]["placed"]
     constraints = gpd.read_file(demo_out / "allocation.gpkg", layer="constraints")
     assert sorted(set(constraints["name"])) == ["氢能安全距离", "生态保护红线"]
     resolved = yaml.safe_load((demo_out / "scenario.resolved.yaml").read_text(encoding="utf-8"))

@@ -110,14 +110,14 @@ def test_run_writes_its_tables_replacing_or_adding(
     assert main(args) == 0
     counts = _tables(server, "plan")
     placed = len(pd.read_csv(tmp_path / "o" / "costshare.csv"))
-    assert counts == {"parcels": 814, "allocation": 121, "costshare": placed, "runs": 1}
+    assert counts == {"parcels": 814, "allocation": 122, "costshare": placed, "runs": 1}
     srid = server.query("SELECT Find_SRID('plan', 'parcels', 'geometry')")[0][0]
     assert srid == 4548
     assert main(args) == 0  # replaces
     assert _tables(server, "plan")["runs"] == 1
     assert main([*args, "--keep-history"]) == 0  # adds rows keyed by run id
     counts = _tables(server, "plan")
-    assert counts["runs"] == 2 and counts["allocation"] == 2 * 121
+    assert counts["runs"] == 2 and counts["allocation"] == 2 * 122
     assert len(server.query('SELECT DISTINCT run_id FROM plan."allocation"')) == 2
     # the password is in no output file and in no message
     for f in (tmp_path / "o").iterdir():

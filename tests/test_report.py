@@ -31,7 +31,7 @@ def test_demo_report_offline_and_complete(
         assert page.requests == [] and page.errors == []
         body = page.page.inner_text("body")
         summary = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
-        assert f"{summary['projects']['placed']} / 121" in body
+        assert f"{summary['projects']['placed']} / 122" in body
         for key in summary["targets_2025"]:
             assert label(f"kpi.{key}", lang) in body
         assert label("kpi.tax_per_mu", lang) in body  # 亩均 tax in the KPI table
