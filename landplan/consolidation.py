@@ -105,6 +105,12 @@ class Places:
         sums = frame[self.returnable].groupby("scope")["quota"].sum()
         return {str(k): float(v) for k, v in sums.items()}
 
+    def place_scope(self) -> np.ndarray:
+        """Per place: its quota scope (a site's plots are in one park, so any plot's)."""
+        first = self.cover.indices[self.cover.indptr[:-1]]
+        found: np.ndarray = self.scope[first]
+        return found
+
     def quota_need(self) -> np.ndarray:
         """Per place: the area of its parcels that lack quota (ha)."""
         area = self.table["area_ha"].to_numpy(dtype=float)[: self.n_parcels]

@@ -358,13 +358,11 @@ def _pair_checks(
         ok: np.ndarray = (j < land.n_parcels) | (low[p] > largest[j])
         return ok
 
-    # quota: a place using parcels that lack quota needs as much freeable in its scope
-    need = land.quota_need()
-    freeable = land.freeable()
-    first = land.cover.indices[land.cover.indptr[:-1]]  # any member: a site is in one park
-    room = np.array([freeable.get(s, 0.0) for s in land.scope[first]], dtype=float)
-
     def quota_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
+        # a place using parcels that lack quota needs as much freeable in its scope
+        need = land.quota_need()
+        scope = pd.Series(land.place_scope())
+        room = scope.map(land.freeable()).fillna(0.0).to_numpy(dtype=float)
         ok: np.ndarray = need[j] <= room[j] + 1e-9
         return ok
 

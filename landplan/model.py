@@ -40,6 +40,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from landplan.consolidation import Places
 from landplan.domain import Bearer, Target
 from landplan.valuation import PricedPairs, is_land_pair
 
@@ -367,7 +368,9 @@ def build_model(priced: PricedPairs) -> Model:
 
     is_land = is_land_pair(priced)
     places = priced.context.places
-    returns = _return_columns(priced)
+    need = places.quota_need()[j]  # per pair: area of its plots that lack quota
+    pair_scope = places.place_scope()[j]
+    returns = _return_columns(places, need, pair_scope)
     fund_parks = _fund_parks(priced)
     first_return = n + len(fund_parks)
     # parcel_once[J]: land parcels wanted by two or more columns: pairs on the parcel
@@ -390,21 +393,15 @@ def build_model(priced: PricedPairs) -> Model:
     )
 
     # quota[S]: land lacking quota used in scope S ≤ quota freed there by returns
-    need = places.quota_need()[j]
-    if len(returns) or (need > 0).any():
+    uses = np.flatnonzero(need > 0)
+    if len(uses):
         area = places.table["area_ha"].to_numpy(dtype=float)
-        member = places.cover.indices[places.cover.indptr[:-1]]  # a site is in one park
-        pair_scope = places.scope[member[j]]
         swap = places.spec.swap
         ratio = swap.ratio if swap is not None else 1.0
-        scopes = np.unique(np.concatenate([pair_scope[need > 0], places.scope[returns]]))
-        row_of = {s: k for k, s in enumerate(scopes)}
-        uses = np.flatnonzero(need > 0)
+        in_scope = np.concatenate([pair_scope[uses], places.scope[returns]]).astype(str)
+        scopes, row = np.unique(in_scope, return_inverse=True)
         out.add(
-            row=np.array(
-                [row_of[s] for s in pair_scope[uses]] + [row_of[s] for s in places.scope[returns]],
-                dtype=np.int64,
-            ),
+            row=row,
             col=np.concatenate([uses, first_return + np.arange(len(returns))]),
             value=np.concatenate([need[uses], -ratio * area[returns]]),
             lower=np.full(len(scopes), -np.inf),
@@ -514,16 +511,13 @@ def _fund_parks(priced: PricedPairs) -> np.ndarray:
     return found
 
 
-def _return_columns(priced: PricedPairs) -> np.ndarray:
+def _return_columns(places: Places, need: np.ndarray, pair_scope: np.ndarray) -> np.ndarray:
     """The parcels (row positions) that may be returned to free quota, in scopes where
-    some pair needs quota (elsewhere returning frees nothing anyone uses)."""
-    places = priced.context.places
-    need = places.quota_need()[priced.pairs["parcel"].to_numpy()]
-    if not places.returnable.any() or not (need > 0).any():
-        return np.zeros(0, dtype=np.int64)
-    member = places.cover.indices[places.cover.indptr[:-1]]
-    wanted = set(places.scope[member[priced.pairs["parcel"].to_numpy()[need > 0]]])
-    found: np.ndarray = np.flatnonzero(places.returnable & np.isin(places.scope, list(wanted)))
+    some pair needs quota (``need`` > 0; elsewhere returning frees nothing anyone uses)."""
+    wanted = np.unique(pair_scope[need > 0].astype(str))
+    found: np.ndarray = np.flatnonzero(
+        places.returnable & np.isin(places.scope.astype(str), wanted)
+    )
     return found
 
 

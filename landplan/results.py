@@ -194,10 +194,9 @@ def swaps_table(result: RunResult) -> pd.DataFrame | None:
     return ordered
 
 
-def quota_balance(result: RunResult) -> pd.DataFrame:
-    """Per quota scope: quota freed by returns, used by parcels lacking it, and left
-    (never negative); scopes where the plan returns or activates land."""
-    swaps = swaps_table(result)
+def quota_balance(swaps: pd.DataFrame | None) -> pd.DataFrame:
+    """Per quota scope of ``swaps`` (``swaps_table``): quota freed by returns, used by
+    parcels lacking it, and left (never negative)."""
     if swaps is None or not len(swaps):
         return pd.DataFrame(columns=["scope", "returned_ha", "freed_ha", "used_ha", "left_ha"])
     by = swaps.pivot_table(
@@ -247,7 +246,7 @@ def _consolidation_summary(result: RunResult) -> dict[str, Any] | None:
         "activated": moved("in"),
         "quota": {
             str(row["scope"]): {k: float(v) for k, v in row.items() if k != "scope"}
-            for row in quota_balance(result).to_dict("records")
+            for row in quota_balance(swaps).to_dict("records")
         },
     }
 
