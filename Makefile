@@ -20,6 +20,9 @@ demo: install
 	$(BIN)/landplan run scenarios/daxing-demo.yaml --out out/daxing-demo --importance
 	$(BIN)/landplan alternatives scenarios/daxing-demo.yaml --count 4 --within 0.01 --min-diff 20 --out out/daxing-demo-alternatives -q
 	$(BIN)/landplan sweep scenarios/daxing-demo.yaml --set costshare.cap_ratio=0.5,0.7,0.9 --set costshare.shortfall=subsidy,spread --gap 0.001 --out out/daxing-demo-sweep -q
+	# the annual supply plan 2025-2030, and the battle map of its major projects on a fixed date
+	$(BIN)/landplan run scenarios/daxing-demo-phasing.yaml --out out/daxing-demo-phasing
+	$(BIN)/landplan track out/daxing-demo-phasing scenarios/tracking-demo.csv --as-of 2026-11-22
 
 lint: install
 	$(BIN)/ruff check landplan tests bench gis

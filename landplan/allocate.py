@@ -16,6 +16,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,14 +105,15 @@ def allocate(
     priced: PricedPairs,
     options: SolverOptions,
     *,
-    start: set[tuple[str, str]] | None = None,
+    start: set[tuple[Any, ...]] | None = None,
     export_model: Path | None = None,
     distinct: Distinct | None = None,
 ) -> Allocation:
     """The best plan for the priced pairs (docs/model.md).
 
     ``start`` is a plan to start the solver from, as ``(project_id, parcel_id)``
-    pairs (e.g. the previous sweep point's); pairs no longer eligible are dropped.
+    pairs, with the year under phasing (``PricedPairs.keys``; e.g. the previous sweep
+    point's); pairs no longer eligible are dropped.
     With ``distinct``, the best plan that also satisfies it (an alternative).
 
     Raises
@@ -125,8 +127,7 @@ def allocate(
     model = build_model(priced)
     x0 = None
     if start is not None:
-        project_ids, parcel_ids = priced.ids(np.arange(len(priced.pairs)))
-        keys = zip(project_ids, parcel_ids, strict=True)
+        keys = priced.keys(np.arange(len(priced.pairs)))
         x0 = np.zeros(model.n_cols)
         x0[: len(priced.pairs)] = np.fromiter(
             (key in start for key in keys), dtype=float, count=len(priced.pairs)
@@ -204,7 +205,10 @@ def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
     value = pairs["value"].to_numpy(dtype=float)
     land = pairs["land_ha"].to_numpy(dtype=float)
     n_parcels = len(priced.parcels)
-    key = p * n_parcels + j
+    # under phasing each project keeps its year in an exchange
+    year = _years(priced)
+    span = int(year.max()) + 1
+    key = (p * n_parcels + j) * span + year
     by_key = np.argsort(key, kind="stable")
     sorted_key = key[by_key]
     project_rank = _ranks(priced.projects["project_id"])
@@ -219,16 +223,21 @@ def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
         first = np.searchsorted(j[held], j, side="left")
         count = np.searchsorted(j[held], j, side="right") - first
         # ks: a placed project's pairs on parcels someone else holds
-        ks = np.flatnonzero((slot[p] >= 0) & (count > 0) & (slot[p] != np.arange(n)))
+        ks = np.flatnonzero(
+            (slot[p] >= 0)
+            & (count > 0)
+            & (slot[p] != np.arange(n))
+            & (year == year[np.maximum(slot[p], 0)])
+        )
         # one row per (k, holder of k's parcel): factories have several holders
         c = count[ks]
         k = np.repeat(ks, c)
         offset = np.arange(len(k)) - np.repeat(np.cumsum(c) - c, c)
         b = held[first[k] + offset]
         a = slot[p[k]]
-        want = np.searchsorted(sorted_key, p[b] * n_parcels + j[a])
-        want = np.minimum(want, n - 1)
-        exists = sorted_key[want] == p[b] * n_parcels + j[a]
+        wanted = (p[b] * n_parcels + j[a]) * span + year[b]
+        want = np.minimum(np.searchsorted(sorted_key, wanted), n - 1)
+        exists = sorted_key[want] == wanted
         new_b = by_key[want]
         ok = (
             exists
@@ -284,9 +293,14 @@ def _rotate_three(
     mine = [int(a) for a in chosen if land_parcel[j[a]]]
     holder = {int(j[a]): a for a in mine}
     slot = {int(p[a]): a for a in mine}
-    # the pairs of these projects on these parcels: a -> b where a's project has a
-    # pair on b's parcel
-    near = np.flatnonzero(np.isin(p, list(slot)) & np.isin(j, list(holder)))
+    # the pairs of these projects on these parcels, in the project's own year: a -> b
+    # where a's project has a pair on b's parcel
+    year = _years(priced)
+    slot_year = np.full(len(priced.projects), -1, dtype=np.int64)
+    slot_year[p[mine]] = year[mine]
+    near = np.flatnonzero(
+        np.isin(p, list(slot)) & np.isin(j, list(holder)) & (year == slot_year[p])
+    )
     lookup = {(int(p[k]), int(j[k])): int(k) for k in near}
     edges: dict[int, list[tuple[int, int]]] = {}
     for k in near:
@@ -317,6 +331,15 @@ def _rotate_three(
                 kept = set(chosen.tolist()) - set(old) | set(new)
                 return np.array(sorted(kept), dtype=np.int64), moved
     return None
+
+
+def _years(priced: PricedPairs) -> np.ndarray:
+    """Each pair's year counted from the first (0 without phasing)."""
+    if "year" not in priced.pairs or not len(priced.pairs):
+        return np.zeros(len(priced.pairs), dtype=np.int64)
+    year = priced.pairs["year"].to_numpy().astype(np.int64)
+    found: np.ndarray = year - year.min()
+    return found
 
 
 def _ranks(ids: pd.Series) -> np.ndarray:

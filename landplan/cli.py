@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from landplan.alternatives import alternatives, overview, write_alternatives
@@ -21,6 +22,7 @@ from landplan.report import write_report
 from landplan.run import PostgisTarget, run, write_evaluation
 from landplan.scenario import load_scenario
 from landplan.sweep import compare, parse_sets, sweep
+from landplan.tracking import track
 
 log = logging.getLogger("landplan")
 
@@ -189,6 +191,28 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("-v", "--verbose", action="count", default=0)
     compare.add_argument("-q", "--quiet", action="store_true")
     compare.set_defaults(func=_compare)
+
+    tracking = sub.add_parser(
+        "track",
+        help="the battle map of major projects (tracking.html, tracking.csv)",
+        description="schedule the stages of a plan's major projects backwards from their "
+        "producing targets and mark what is overdue (挂图推进); writes tracking.html and "
+        "tracking.csv into OUT_DIR",
+    )
+    tracking.add_argument("out_dir", metavar="OUT_DIR", help="an output folder of 'landplan run'")
+    tracking.add_argument(
+        "file", metavar="FILE", help="tracking file (.csv or .xlsx): project_id, stage, ..."
+    )
+    tracking.add_argument(
+        "--as-of",
+        type=_day,
+        default=date.today(),
+        help="the date overdue is counted to (YYYY-MM-DD; default today)",
+    )
+    tracking.add_argument("--lang", choices=langs, help="labels (default: map.lang)")
+    tracking.add_argument("-v", "--verbose", action="count", default=0)
+    tracking.add_argument("-q", "--quiet", action="store_true")
+    tracking.set_defaults(func=_track)
 
     for name, what in (("map", "map.html"), ("report", "report.html")):
         page = sub.add_parser(
@@ -365,6 +389,26 @@ def _page(args: argparse.Namespace) -> int:
     finally:
         tmp.unlink(missing_ok=True)
     print(f"wrote {target}")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _track(args: argparse.Namespace) -> int:
+    out = Path(args.out_dir)
+    board = track(out, Path(args.file), args.as_of, args.lang)
+    projects = board.table["project_id"].nunique()
+    overdue = board.overdue
+    print(
+        f"tracked {projects} projects as of {board.as_of}: {len(overdue)} stages overdue "
+        f"({overdue['project_id'].nunique()} projects) -> {out / 'tracking.html'}, "
+        f"{out / 'tracking.csv'}"
+    )
     return 0
 
 

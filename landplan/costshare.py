@@ -167,7 +167,8 @@ def share_costs(placed: pd.DataFrame, params: CostShare) -> pd.DataFrame:
     placed
         One row per placed pair: ``project_id, parcel_id, park, hightech, land_ha``
         (ha), ``park_avg_cost`` (万元/ha), ``parcel_area_ha``, ``parcel_dev_cost``
-        (万元), ``floor_rate`` (万元/m²) and ``floor_used_m2`` (m²).
+        (万元), ``floor_rate`` (万元/m²) and ``floor_used_m2`` (m²). Under phasing
+        also ``year``: a park's shortfall is then spread over that year's users.
     params
         Method, cap ratio, shortfall bearer, spread ceiling.
 
@@ -188,7 +189,10 @@ def share_costs(placed: pd.DataFrame, params: CostShare) -> pd.DataFrame:
     elif params.shortfall == Bearer.DEFERRED:
         deferred = shortfall.copy()
     else:
-        spread, unborne = _spread(out, base, shortfall, params)
+        pools = out["park"].astype(str).to_numpy()
+        if "year" in placed:
+            pools = pools + "," + placed["year"].astype(str).to_numpy()
+        spread, unborne = _spread(out, pools, base, shortfall, params)
         share = share + spread
         subsidy = unborne
     out["base_share"] = base
@@ -198,7 +202,10 @@ def share_costs(placed: pd.DataFrame, params: CostShare) -> pd.DataFrame:
     out["spread_burden"] = spread
     out["deferred"] = deferred
     check_identity(out)
-    return out[SHARE_COLUMNS].reset_index(drop=True)
+    columns = SHARE_COLUMNS[:3] + (["year"] if "year" in placed else []) + SHARE_COLUMNS[3:]
+    if "year" in placed:
+        out["year"] = placed["year"].to_numpy()
+    return out[columns].reset_index(drop=True)
 
 
 def spread_ceiling(params: CostShare, park_avg: np.ndarray, land: np.ndarray) -> np.ndarray:
@@ -210,9 +217,14 @@ def spread_ceiling(params: CostShare, park_avg: np.ndarray, land: np.ndarray) ->
 
 
 def _spread(
-    out: pd.DataFrame, base: np.ndarray, shortfall: np.ndarray, params: CostShare
+    out: pd.DataFrame,
+    pools: np.ndarray,
+    base: np.ndarray,
+    shortfall: np.ndarray,
+    params: CostShare,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Non-high-tech pairs of a park bear its shortfall in proportion to base share.
+    """Non-high-tech pairs of a pool (a park; a park's year under phasing) bear its
+    shortfall in proportion to base share.
 
     With ``spread_max_ratio`` r, no bearer's extra exceeds ``r × avg × land``; what
     they cannot bear is filled up among the others (water-filling), and what no
@@ -220,13 +232,12 @@ def _spread(
     """
     spread = np.zeros(len(out))
     unborne = np.zeros(len(out))
-    parks = out["park"].to_numpy()
     hightech = out["hightech"].to_numpy(dtype=bool)
     ceiling_all = spread_ceiling(
         params, out["park_avg_cost"].to_numpy(dtype=float), out["land_ha"].to_numpy(dtype=float)
     )
-    for park in np.unique(parks):
-        in_park = parks == park
+    for pool in np.unique(pools):
+        in_park = pools == pool
         total = float(shortfall[in_park].sum())
         if total <= 0:
             continue

@@ -5,6 +5,8 @@ The rules (docs/model.md, "Eligible pairs") are applied in a fixed order. The fi
 sorted by (kind class, zoning, size) and each (project, allowed code) finds its
 size range by binary search, so only pairs that pass them are ever materialised.
 The rest (supply mode, year, entry standards, spatial rules) filter those pairs.
+Under ``phasing:`` each pair is then repeated for every year it may be handed
+over in (``year``): one column per (project, place, year) in the model.
 For every project the funnel records how many candidates each rule removed.
 This is the last stage that touches geometry.
 """
@@ -25,7 +27,7 @@ from landplan.domain import LAND_KINDS, EntryScope, Need, Rule, Status
 from landplan.evaluation import Evaluation, evaluate
 from landplan.inputs import Inputs
 from landplan.messages import EN, ZH, Words, label, say
-from landplan.scenario import EntryStandards
+from landplan.scenario import EntryStandards, Phasing
 from landplan.spatial import SpatialLayer
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,8 @@ class Eligibility:
     pairs
         One row per eligible pair, sorted: ``project`` and ``parcel``, the row
         positions in the project and parcel tables (int32; ids are looked up only
-        where a person reads them, so millions of pairs stay small).
+        where a person reads them, so millions of pairs stay small). Under
+        ``phasing:`` also ``year`` (int16), one row per year the pair may start in.
     funnel
         Index ``project_id``; ``candidates`` then one column per rule (how many
         candidates it removed) and ``eligible``.
@@ -134,7 +137,9 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
 
     keep = np.ones(len(p_idx), dtype=bool)
     entry = inputs.scenario.entry_standards
-    for rule, ok in _pair_checks(parcels, projects, entry, year, land, p_idx, j_idx):
+    phasing = inputs.scenario.phasing
+    window = _Window.of(projects, year, phasing)
+    for rule, ok in _pair_checks(parcels, projects, entry, window, land, p_idx, j_idx):
         removed[rule] += np.bincount(p_idx[~ok], minlength=n_proj)
         keep &= ok
     p_idx, j_idx = p_idx[keep], j_idx[keep]
@@ -152,11 +157,15 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
     order = np.lexsort((j_idx, p_idx))
     p_idx, j_idx = p_idx[order], j_idx[order]
     pairs = pd.DataFrame({"project": p_idx.astype(np.int32), "parcel": j_idx.astype(np.int32)})
+    if phasing is not None:
+        pairs = window.expand(pairs)
     funnel = pd.DataFrame({"candidates": candidates, **removed}, index=projects["project_id"])
     funnel["eligible"] = np.bincount(p_idx, minlength=n_proj)
     assert (funnel["candidates"] - funnel[rules].sum(axis=1) == funnel["eligible"]).all()
     reasons = {
-        pid: _explain_none(funnel.loc[pid], projects.iloc[i], zoning, parcels, locked_pos[i])
+        pid: _explain_none(
+            funnel.loc[pid], projects.iloc[i], zoning, parcels, locked_pos[i], window.latest[i]
+        )
         for i, pid in enumerate(projects["project_id"])
         if funnel["eligible"].iloc[i] == 0
     }
@@ -166,8 +175,9 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
         ).items():
             reasons[pid] = say("none.with_blocked", rule=reasons[pid], site=words)
     log.info(
-        "%s eligible pairs for %d projects; %d projects have none",
+        "%s eligible %s for %d projects; %d projects have none",
         f"{len(pairs):,}",
+        "pairs" if phasing is None else "(pair, year) columns",
         n_proj,
         len(reasons),
     )
@@ -303,11 +313,61 @@ def _mode_bits(modes: pd.Series) -> np.ndarray:
     return bits
 
 
+@dataclass(frozen=True)
+class _Window:
+    """The years a pair may be handed over in: from max(start_year, the place's
+    available_year, the first planning year) to min(start_year + max_delay, the last
+    planning year); without ``phasing``, any year from available_year ≤ start_year.
+    A missing start_year counts as the first planning year, a missing
+    available_year as no limit."""
+
+    start: np.ndarray  # per project
+    latest: np.ndarray  # per project: the last year it may start in
+    available: np.ndarray  # per place
+    phasing: Phasing | None
+
+    @staticmethod
+    def of(projects: pd.DataFrame, available: np.ndarray, phasing: Phasing | None) -> _Window:
+        start = projects["start_year"].to_numpy(dtype=float)
+        if phasing is None:
+            return _Window(start, start, available, None)
+        start = np.where(np.isnan(start), phasing.first, start)
+        latest = np.minimum(start + phasing.max_delay, phasing.last)
+        return _Window(start, latest, available, phasing)
+
+    def bounds(self, p: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first and last year of each pair (first > last: none)."""
+        a = np.nan_to_num(self.available[j], nan=-np.inf)
+        first = -np.inf if self.phasing is None else self.phasing.first
+        return np.maximum(np.maximum(self.start[p], a), first), self.latest[p]
+
+    def ok(self, p: np.ndarray, j: np.ndarray) -> np.ndarray:
+        if self.phasing is None:
+            a, s = self.available[j], self.start[p]
+            found: np.ndarray = np.isnan(a) | np.isnan(s) | (a <= s)
+            return found
+        low, high = self.bounds(p, j)
+        result: np.ndarray = low <= high
+        return result
+
+    def expand(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Each pair once per year of its window, in year order (sorting kept)."""
+        p = pairs["project"].to_numpy()
+        j = pairs["parcel"].to_numpy()
+        low, high = self.bounds(p, j)
+        count = (high - low + 1).astype(np.int64)
+        rows = np.repeat(np.arange(len(pairs)), count)
+        step = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+        out = pairs.iloc[rows].reset_index(drop=True)
+        out["year"] = (np.repeat(low, count) + step).astype(np.int16)
+        return out
+
+
 def _pair_checks(
     parcels: pd.DataFrame,
     projects: pd.DataFrame,
     entry: EntryStandards,
-    avail_year: np.ndarray,
+    window: _Window,
     land: Places,
     p: np.ndarray,
     j: np.ndarray,
@@ -323,13 +383,6 @@ def _pair_checks(
 
     def mode_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
         ok: np.ndarray = (project_bits[p] & parcel_bits[j]) != 0
-        return ok
-
-    start = projects["start_year"].to_numpy(dtype=float)
-
-    def year_ok(p: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, s = avail_year[j], start[p]
-        ok: np.ndarray = np.isnan(a) | np.isnan(s) | (a <= s)
         return ok
 
     area = parcels["area_ha"].to_numpy(dtype=float)
@@ -369,7 +422,7 @@ def _pair_checks(
     checks = [
         *([("merged", merged_ok)] if land.spec.merge is not None else []),
         ("supply_mode", mode_ok),
-        ("year", year_ok),
+        ("year", window.ok),
         ("entry", entry_ok),
         *([("quota", quota_ok)] if land.spec.swap is not None else []),
     ]
@@ -401,6 +454,7 @@ def _explain_none(
     zoning: dict[str, frozenset[str]],
     parcels: pd.DataFrame,
     locked_pos: int,
+    latest: float,
 ) -> Words:
     """Why a project has no eligible parcel: the rule that removed the last candidates.
 
@@ -425,7 +479,7 @@ def _explain_none(
             floor=project["floor_m2"],
         ),
         "modes": project["supply_modes"] or say("none.any_mode"),
-        "year": f"{project['start_year']:.0f}",
+        "year": f"{latest:.0f}",
     }
     if binding.startswith("spatial:"):
         rule = say("none.rule.spatial", name=binding.removeprefix("spatial:"), **facts)

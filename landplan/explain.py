@@ -1,6 +1,7 @@
 """Why each project was placed where it was, or why it was not placed at all.
 
-Reasons (``reason`` codes, stable for scripts): ``no eligible parcel``,
+Reasons (``reason`` codes, stable for scripts): ``no eligible parcel``, ``annual caps``
+(under phasing: each free option's year has no land or budget left),
 ``outcompeted``, ``budget``, ``not worth placing``, ``solver stopped``; ``detail``
 gives what a sponsor asks next (which rule, which parcel, which project took it,
 how much subsidy was missing), in English, and ``reason_zh`` / ``detail_zh`` say
@@ -8,6 +9,8 @@ both in Chinese (``messages.CATALOGUE``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,6 +28,65 @@ OUTCOME_COLUMNS = [
     "reason_zh",
     "detail_zh",
 ]
+
+
+@dataclass(frozen=True)
+class _YearLeft:
+    """Under phasing, what the plan leaves of each year's land cap (by park and for
+    the district) and budget, to tell a project stopped by them."""
+
+    priced: PricedPairs
+    land: dict[tuple[str | None, int], float]
+    budget: dict[int, float]
+
+    @staticmethod
+    def of(priced: PricedPairs, chosen: np.ndarray) -> _YearLeft:
+        phasing = priced.context.phasing
+        assert phasing is not None
+        pairs = priced.pairs.iloc[chosen]
+        park = priced.parcels["park"].to_numpy()[pairs["parcel"].to_numpy()]
+        land = np.where(is_land_pair(priced)[chosen], pairs["land_ha"].to_numpy(), 0.0)
+        year = pairs["year"].to_numpy()
+        left = {
+            (where, t): cap - float(land[(year == t) & ((park == where) if where else True)].sum())
+            for where, t, cap in phasing.land_caps()
+        }
+        spent = pairs.groupby("year")["subsidy"].sum()
+        budget = {t: cap - float(spent.get(t, 0.0)) for t, cap in (phasing.budget or {}).items()}
+        return _YearLeft(priced, left, budget)
+
+    def _room(self, k: int) -> tuple[float, float]:
+        pairs = self.priced.pairs
+        t = int(pairs["year"].iloc[k])
+        park = str(self.priced.parcels["park"].iloc[int(pairs["parcel"].iloc[k])])
+        land = min(self.land.get((None, t), np.inf), self.land.get((park, t), np.inf))
+        return land, self.budget.get(t, np.inf)
+
+    def fits(self, rows: np.ndarray) -> np.ndarray:
+        land_pair = is_land_pair(self.priced)
+        pairs = self.priced.pairs
+        ok = []
+        for k in rows:
+            land, budget = self._room(int(k))
+            need = float(pairs["land_ha"].iloc[k]) if land_pair[k] else 0.0
+            ok.append(need <= land + 1e-9 and float(pairs["subsidy"].iloc[k]) <= budget + 1e-6)
+        return np.array(ok, dtype=bool)
+
+    def say(self, k: int, n: int) -> Words:
+        """Why option ``k`` does not fit: its year's land cap, else its year's budget."""
+        pairs = self.priced.pairs
+        land, budget = self._room(k)
+        need = float(pairs["land_ha"].iloc[k])
+        short_of_land = is_land_pair(self.priced)[k] and need > land + 1e-9
+        key, left = ("why.annual_land", land) if short_of_land else ("why.annual_budget", budget)
+        return say(
+            key,
+            n=n,
+            parcel=self.priced.parcels["parcel_id"].iloc[int(pairs["parcel"].iloc[k])],
+            year=int(pairs["year"].iloc[k]),
+            need=need if short_of_land else float(pairs["subsidy"].iloc[k]),
+            left=max(left, 0.0),
+        )
 
 
 def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
@@ -54,6 +116,7 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
     value = pairs["value"].to_numpy()
     subsidy = pairs["subsidy"].to_numpy()
     starts = np.searchsorted(p_all, np.arange(len(projects) + 1))  # pairs are sorted by project
+    caps = _YearLeft.of(priced, chosen) if priced.context.phasing is not None else None
     rows: list[tuple[str, str, str, str, Words]] = []
     for i, pid in enumerate(projects["project_id"]):
         if pid in where:
@@ -90,7 +153,12 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
             options if budget_left is None else options[subsidy[options] <= budget_left + 1e-6]
         )
         worth = options[value[options] > 0]
-        if len(worth) and (not len(affordable) or value[affordable].max() <= 0):
+        in_caps = caps.fits(options) if caps is not None else np.ones(len(options), dtype=bool)
+        if len(worth) and not in_caps[value[options] > 0].any():
+            top = worth[np.argmax(value[worth])]
+            detail = caps.say(top, len(worth)) if caps is not None else Words("", "")
+            rows.append((pid, "", "unplaced", "annual caps", detail))
+        elif len(worth) and (not len(affordable) or value[affordable].max() <= 0):
             top = worth[np.argmax(value[worth])]
             detail = say(
                 "why.budget", parcel=jid[j_all[top]], subsidy=subsidy[top], left=budget_left or 0

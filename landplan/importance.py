@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ def parcel_importance(
     """
     chosen = allocation.chosen
     used = [int(j) for j in np.unique(priced.pairs["parcel"].to_numpy()[chosen])]
-    plan = set(zip(*priced.ids(chosen), strict=True))
+    plan = set(priced.keys(chosen))
     clock = last = time.perf_counter()
     log.info("importance: solving again without each of the %d parcels used", len(used))
     if workers > 1 and len(used) > 1:
@@ -110,20 +111,20 @@ def parcel_importance(
 
 
 def _withhold(
-    priced: PricedPairs, plan: set[tuple[str, str]], options: SolverOptions, j: int
+    priced: PricedPairs, plan: set[tuple[Any, ...]], options: SolverOptions, j: int
 ) -> dict[str, object]:
     """The best plan without parcel ``j``, from the plan less its projects there."""
     parcel = str(priced.parcels["parcel_id"].iloc[j])
     row: dict[str, object] = {
         "parcel_id": parcel,
-        "project_ids": ";".join(sorted(pid for pid, jid in plan if jid == parcel)),
+        "project_ids": ";".join(sorted(key[0] for key in plan if key[1] == parcel)),
     }
     try:
         with _quiet():
             found = allocate(
                 priced.withholding(j),
                 options,
-                start={(pid, jid) for pid, jid in plan if jid != parcel},
+                start={key for key in plan if key[1] != parcel},
             )
     except InfeasibleError as exc:
         first_line = str(exc).replace("no feasible plan:", "").strip().splitlines()[0]
@@ -141,10 +142,10 @@ def _withhold(
     }
 
 
-_SHARED: tuple[PricedPairs, set[tuple[str, str]], SolverOptions] | None = None
+_SHARED: tuple[PricedPairs, set[tuple[Any, ...]], SolverOptions] | None = None
 
 
-def _share(priced: PricedPairs, plan: set[tuple[str, str]], options: SolverOptions) -> None:
+def _share(priced: PricedPairs, plan: set[tuple[Any, ...]], options: SolverOptions) -> None:
     """A worker's start: keep what every one of its re-solves reads."""
     global _SHARED
     _SHARED = (priced, plan, options)

@@ -129,6 +129,14 @@ def cross_check(inputs: Inputs, scenario: Scenario | None = None) -> list[Proble
             field="park",
             fix=f"use one of {', '.join(sorted(parks))}, or leave it empty",
         )
+    caps = scenario.phasing.land_caps() if scenario.phasing is not None else []
+    for park in sorted({park for park, _, _ in caps if park is not None} - parks):
+        found.add(
+            str(scenario.file),
+            f"caps the land of park {park!r}, which no parcel is in",
+            field=f"phasing.land_ha.{park}",
+            fix=f"use parks of the parcel layers: {', '.join(sorted(parks))}",
+        )
     for k, spec in enumerate(scenario.near):
         unknown = [x for x in spec.sectors if x not in tables.zoning]
         if unknown:

@@ -306,7 +306,7 @@ def sector_colours(sectors: list[str]) -> dict[str, str]:
     return {s: SECTOR_PALETTE[k % len(SECTOR_PALETTE)] for k, s in enumerate(sorted(sectors))}
 
 
-def _display(frame: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame:
+def to_display(frame: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame:
     """Simplified in metres, then WGS-84 (or GCJ-02) at ~0.1 m precision."""
     out = frame.copy()
     out["geometry"] = out.geometry.simplify(SIMPLIFY_M, preserve_topology=True)
@@ -378,7 +378,7 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     parcels = folder.parcels
     if parcels.crs is None or not len(parcels):
         raise LandplanError(f"{folder.path}: allocation.gpkg has no parcels to map")
-    display = _display(parcels, options)
+    display = to_display(parcels, options)
     display["area_mu"] = (parcels["area_ha"] * MU_PER_HA).round(2)
     display["land_used_mu"] = (parcels["land_used_ha"] * MU_PER_HA).round(2)
     placed = display[display["project_ids"] != ""]
@@ -402,6 +402,9 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
     money = ["sectors", "project_names", "land_used_ha", "land_used_mu", "base_share", "share"]
     money += ["subsidy"]
     money += ["spread_burden", "share_ratio", "capped"]
+    years = "years" in parcels.columns  # phasing
+    if years:
+        money += ["years"]
     worth = "importance" in parcels.columns  # run --importance
     if worth:
         money += ["importance", "importance_pct", "withhold"]
@@ -454,7 +457,7 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
             style="swap",
             columns=columns,
         )
-    constraints = _display(folder.constraints, options) if len(folder.constraints) else None
+    constraints = to_display(folder.constraints, options) if len(folder.constraints) else None
     if constraints is not None:
         for name, group in constraints.groupby("name"):
             fc = json.loads(group[["name", "rule", "geometry"]].to_json())
@@ -525,6 +528,9 @@ def folium_map(folder: Folder, lang: str | None = None) -> OfflineMap:
             for _, row in folder.allocation[folder.allocation["status"] == "placed"].iterrows()
         },
         "title": folder.summary.get("scenario", ""),
+        "years": sorted({y for v in parcels["years"] for y in str(v).split(";") if y})
+        if years
+        else [],
     }
     root: Any = m.get_root()  # a branca Figure (typed as Element)
     root.header.add_child(folium.Element(f"<style>{_CSS}</style>"))
@@ -598,7 +604,7 @@ def _park_outlines(parcels: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFr
         return None
     merged = parcels.dissolve(by="park", as_index=False)[["park", "geometry"]]
     merged["geometry"] = merged.geometry.buffer(40).buffer(-35).simplify(5)
-    return _display(merged, options)
+    return to_display(merged, options)
 
 
 def _json_for_script(data: Any) -> str:
@@ -732,8 +738,8 @@ _JS_HELPERS = r"""{
     if (key === 'consolidation') { rows = ['parcel_id', 'park', 'area_ha', 'area_mu', 'swap']; }
     rows.push('site');
     if (p.project_ids) {
-      rows = rows.concat(['project_ids', 'project_names', 'sectors', 'land_used_ha',
-                          'land_used_mu']);
+      rows = rows.concat(['project_ids', 'project_names', 'sectors', 'years',
+                          'land_used_ha', 'land_used_mu']);
       if (key === 'costshare' || key === 'allocation' || key === 'importance') {
         rows = rows.concat(['base_share', 'share', 'subsidy', 'spread_burden', 'share_ratio',
                             'capped', 'importance', 'importance_pct', 'withhold']);
@@ -971,8 +977,42 @@ _JS_HELPERS = r"""{
         }
       });
     }
+    if (config.years && config.years.length) { landplan.yearFilter(map); }
     map.on('zoomend', landplan.showLabels);
     landplan.showLabels();
+  },
+  // phasing: show the placed parcels of one handover year (allocation, cost share,
+  // importance), or of all
+  yearFilter: function (map) {
+    var c = landplan.config, t = c.text, keys = ['allocation', 'costshare', 'importance'];
+    var all = {};
+    keys.forEach(function (k) {
+      if (c.layers[k]) { all[k] = window[c.layers[k]].getLayers(); }
+    });
+    landplan.control('topleft', function (div) {
+      div.className += ' lp-search';
+      var select = landplan.el('select');
+      select.id = 'lp-year';
+      select.title = t['map.year_filter'];
+      select.appendChild(landplan.el('option', t['map.all_years']));
+      select.options[0].value = '';
+      c.years.forEach(function (y) {
+        var o = landplan.el('option', t['map.year_filter'] + ' ' + y);
+        o.value = y; select.appendChild(o);
+      });
+      select.addEventListener('change', function () {
+        var y = select.value;
+        for (var k in all) {
+          var layer = window[c.layers[k]];
+          layer.clearLayers();
+          all[k].forEach(function (l) {
+            var mine = String(l.feature.properties.years || '').split(';');
+            if (!y || mine.indexOf(y) >= 0) { layer.addLayer(l); }
+          });
+        }
+      });
+      div.appendChild(select);
+    }).addTo(map);
   }
 }"""
 

@@ -134,6 +134,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reason.budget": ("补贴预算不足", "budget"),
     "reason.not worth placing": ("落位收益为负", "not worth placing"),
     "reason.solver stopped": ("求解器提前停止", "solver stopped"),
+    "reason.annual caps": ("年度供地或预算上限已满", "annual caps"),
+    "why.annual_land": (
+        "可选的{n}个（地块、年份）均受年度上限限制；最优的{parcel}（{year}年）需用地{need:,.2f}公顷，"
+        "该年供地上限仅余{left:,.2f}公顷",
+        "each of its {n} free (parcel, year) options meets an annual cap; its best, {parcel} in "
+        "{year}, needs {need:,.2f} ha and that year's land cap has {left:,.2f} ha left",
+    ),
+    "why.annual_budget": (
+        "可选的{n}个（地块、年份）均受年度上限限制；最优的{parcel}（{year}年）需补贴{need:,.0f}万元，"
+        "该年预算仅余{left:,.0f}万元",
+        "each of its {n} free (parcel, year) options meets an annual cap; its best, {parcel} in "
+        "{year}, needs {need:,.0f} 万元 and that year's budget has {left:,.0f} 万元 left",
+    ),
     "why.outcompeted": (
         "全部{n}个符合条件的地块均已被占用；其中最优的{parcel}给了{taker}",
         "all {n} eligible parcels are taken; its best, {parcel}, went to {taker}",
@@ -267,6 +280,56 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map.show": ("展开", "show"),
     "map.consolidation": ("用地整合（拼合与指标置换）", "Consolidation (merged sites, swaps)"),
     "site": ("拼合地块", "Merged site"),
+    "years": ("供地年份", "Handover year"),
+    "year": ("供地年份", "Year"),
+    "projects": ("落位项目数", "Projects"),
+    "late": ("其中延后", "Of them late"),
+    "land_cap_ha": ("供地上限（公顷）", "Land cap (ha)"),
+    "land_cap_mu": ("供地上限（亩）", "Land cap (mu)"),
+    "budget_left": ("预算结余（万元）", "Budget left (10k yuan)"),
+    "report.phasing": (
+        "年度供地计划：各年供地与补贴（对照年度上限）",
+        "Supply by year against the annual caps",
+    ),
+    "report.phasing_note": (
+        "规划年份 {first}–{last}；项目最多可延后 {delay} 年开工，"
+        "每延后一年按其价值的 {weight:.0%} 计减。",
+        "Planning years {first}–{last}; a project may start up to {delay} years late, "
+        "losing {weight:.0%} of its value a year.",
+    ),
+    "report.phasing_parks": (
+        "分园区年度供地（设有园区上限时）",
+        "Land by park and year (where a park has a cap)",
+    ),
+    "stage.none": ("未签约", "not signed"),
+    "stage.signed": ("签约", "signed"),
+    "stage.started": ("开工", "started"),
+    "stage.finished": ("竣工", "finished"),
+    "stage.producing": ("投产", "producing"),
+    "track.title": (
+        "{scenario} 重大项目挂图推进（截至 {date}）",
+        "{scenario}: major projects as of {date}",
+    ),
+    "track.projects": ("重大项目", "Major projects"),
+    "track.other_parcels": ("其他地块", "Other parcels"),
+    "track.reached": ("当前阶段", "Stage reached"),
+    "track.stage": ("阶段", "Stage"),
+    "track.deadline": ("节点期限", "Deadline"),
+    "track.actual": ("实际完成", "Done on"),
+    "track.status": ("状态", "Status"),
+    "track.unit": ("责任单位", "Responsible unit"),
+    "track.days": ("天", "days"),
+    "track.tracked": ("跟踪项目", "Projects tracked"),
+    "track.plan_land": ("规划用地", "Planned land"),
+    "track.overdue_list": ("逾期事项", "Overdue"),
+    "track.overdue_outline": ("红框：有逾期节点", "Red outline: a stage overdue"),
+    "track.status.done": ("按期完成", "done"),
+    "track.status.done_late": ("延期完成", "done late by"),
+    "track.status.overdue": ("逾期", "overdue by"),
+    "track.status.due": ("即将到期", "due soon"),
+    "track.status.pending": ("未到期", "pending"),
+    "map.all_years": ("全部年份", "All years"),
+    "map.year_filter": ("供地年份", "Handover year"),
     "swap": ("整合方式", "Consolidation"),
     "swap.merged": ("拼合地块", "merged site"),
     "swap.out": ("退出复垦、腾出指标", "returned, quota freed"),

@@ -7,6 +7,9 @@ sites that use it and its own return), ``quota[S]`` (land lacking quota used in
 scope S ≤ the quota its returned parcels free), ``floor_cap[J]``
 (a factory's tenants fit its floor space), ``budget`` (total subsidy ≤ budget),
 ``target[T]`` (one of the plan's targets, as a linear row over the placed pairs).
+Under ``phasing`` a column is a (project, place, year) triple, and two more kinds
+of rows hold per year: ``budget[t]`` (subsidy paid in year t ≤ that year's
+budget) and ``land[t]`` or ``land[park,t]`` (land handed over in year t ≤ its cap).
 The objective (maximised) is each pair's value from the priced pair table. Under
 ``consolidation.swap`` one binary ``return[J]`` per returnable parcel in a scope
 where some pair needs quota; it costs its reclamation (``cost_per_ha`` × area at
@@ -18,7 +21,8 @@ With ``shortfall: spread`` the fund pays only what the park's other users cannot
 bear. Water-filling gives every bearer up to its ceiling before the fund pays, so
 park k's fund payment is exactly ``max(0, S_k − C_k)``: S_k the placed high-tech
 shortfall, C_k the placed bearers' ceilings. One continuous column ``fund[k] ≥ 0``
-per park with row ``spread[k]: S_k − C_k − fund[k] ≤ 0`` models it; ``fund[k]``
+per park (per park and year under ``phasing``: each year's land cost is shared
+among that year's users) with row ``spread[k]: S_k − C_k − fund[k] ≤ 0`` models it; ``fund[k]``
 enters the budget row and the objective. What is shifted onto other users is
 S_k − fund[k]; it costs ``objective.spread`` per 万元, so the pairs carry
 −spread × shortfall and ``fund[k]`` costs subsidy − spread (≥ 0, which the
@@ -371,8 +375,8 @@ def build_model(priced: PricedPairs) -> Model:
     need = places.quota_need()[j]  # per pair: area of its plots that lack quota
     pair_scope = places.place_scope()[j]
     returns = _return_columns(places, need, pair_scope)
-    fund_parks = _fund_parks(priced)
-    first_return = n + len(fund_parks)
+    fund_pools, pool = _fund_pools(priced)
+    first_return = n + len(fund_pools)
     # parcel_once[J]: land parcels wanted by two or more columns: pairs on the parcel
     # or on a merged site that uses it, and the parcel's return column
     land_cols = cols[is_land]
@@ -426,21 +430,18 @@ def build_model(priced: PricedPairs) -> Model:
         names=[f"floor_cap[{x}]" for x in jid[fac_u[binding]]],
     )
 
-    if len(fund_parks):
+    if len(fund_pools):
         shortfall = pairs["shortfall"].to_numpy()
         ceiling = pairs["ceiling"].to_numpy()
-        park = parcels["park"].to_numpy()[j]
         # spread[k]: Σ shortfall·x − Σ ceiling·x − fund[k] ≤ 0 over park k's pairs
-        k_of = {name: k for k, name in enumerate(fund_parks)}
-        k = np.array([k_of.get(x, -1) for x in park], dtype=np.int64)
-        terms = (k >= 0) & ((shortfall > 0) | (ceiling > 0))
+        terms = (pool >= 0) & ((shortfall > 0) | (ceiling > 0))
         out.add(
-            row=np.concatenate([k[terms], np.arange(len(fund_parks))]),
-            col=np.concatenate([cols[terms], n + np.arange(len(fund_parks))]),
-            value=np.concatenate([(shortfall - ceiling)[terms], -np.ones(len(fund_parks))]),
-            lower=np.full(len(fund_parks), -np.inf),
-            upper=np.zeros(len(fund_parks)),
-            names=[f"spread[{x}]" for x in fund_parks],
+            row=np.concatenate([pool[terms], np.arange(len(fund_pools))]),
+            col=np.concatenate([cols[terms], n + np.arange(len(fund_pools))]),
+            value=np.concatenate([(shortfall - ceiling)[terms], -np.ones(len(fund_pools))]),
+            lower=np.full(len(fund_pools), -np.inf),
+            upper=np.zeros(len(fund_pools)),
+            names=[f"spread[{x}]" for x in fund_pools],
         )
 
     # target[T]: Σ coef · x ≥ 0, each a target ratio written linearly
@@ -458,17 +459,20 @@ def build_model(priced: PricedPairs) -> Model:
 
     subsidy = pairs["subsidy"].to_numpy()
     pos = subsidy > 0
-    if priced.budget is not None and (pos.any() or len(fund_parks)):
+    if priced.budget is not None and (pos.any() or len(fund_pools)):
         out.add(
-            row=np.zeros(int(pos.sum()) + len(fund_parks), dtype=np.int64),
-            col=np.concatenate([cols[pos], n + np.arange(len(fund_parks))]),
-            value=np.concatenate([subsidy[pos], np.ones(len(fund_parks))]),
+            row=np.zeros(int(pos.sum()) + len(fund_pools), dtype=np.int64),
+            col=np.concatenate([cols[pos], n + np.arange(len(fund_pools))]),
+            value=np.concatenate([subsidy[pos], np.ones(len(fund_pools))]),
             lower=np.array([-np.inf]),
             upper=np.array([float(priced.budget)]),
             names=["budget"],
         )
 
-    n_aux = len(fund_parks) + len(returns)
+    if priced.context.phasing is not None:
+        _yearly_rows(priced, out, fund_pools, is_land)
+
+    n_aux = len(fund_pools) + len(returns)
     n_all = n + n_aux
     A = out.matrix(n_all)
     none = np.full(n_aux, -1, dtype=np.int64)
@@ -481,7 +485,7 @@ def build_model(priced: PricedPairs) -> Model:
             [
                 pairs["value"].to_numpy(),
                 # the fund's 万元 costs its weight, less what it spares the other users
-                np.full(len(fund_parks), priced.objective.spread - priced.objective.subsidy),
+                np.full(len(fund_pools), priced.objective.spread - priced.objective.subsidy),
                 -reclaim * area[returns],
             ]
         ),
@@ -489,26 +493,76 @@ def build_model(priced: PricedPairs) -> Model:
         row_lower=np.concatenate(out.lower),
         row_upper=np.concatenate(out.upper),
         row_names=np.array(out.names, dtype=object),
-        upper=np.concatenate([np.ones(n), np.full(len(fund_parks), np.inf), np.ones(len(returns))]),
+        upper=np.concatenate([np.ones(n), np.full(len(fund_pools), np.inf), np.ones(len(returns))]),
         integer=(np.arange(n_all) < n) | (np.arange(n_all) >= first_return),
         pair=np.concatenate([cols, none]),
         project=np.concatenate([p.astype(np.int64), none]),
         pair_names=(p, j, pid, jid),
         aux_names=np.array(
-            [f"fund[{x}]" for x in fund_parks]
+            [f"fund[{x}]" for x in fund_pools]
             + [f"{RETURN}[{x}]" for x in places.table["parcel_id"].to_numpy()[returns]],
             dtype=object,
         ),
     )
 
 
-def _fund_parks(priced: PricedPairs) -> np.ndarray:
-    """Under ``shortfall: spread``, the parks whose pairs have a shortfall (``fund[k]``)."""
+def _fund_pools(priced: PricedPairs) -> tuple[np.ndarray, np.ndarray]:
+    """Under ``shortfall: spread``, the pools whose pairs have a shortfall (``fund[k]``):
+    parks, or ``park,year`` under ``phasing``; and each pair's pool (−1: none)."""
+    pairs = priced.pairs
     if priced.costshare.shortfall != Bearer.SPREAD:
-        return np.array([], dtype=object)
-    park = priced.parcels["park"].to_numpy()[priced.pairs["parcel"].to_numpy()]
-    found: np.ndarray = np.unique(park[priced.pairs["shortfall"].to_numpy() > 0]).astype(object)
-    return found
+        return np.array([], dtype=object), np.full(len(pairs), -1, dtype=np.int64)
+    key = priced.parcels["park"].to_numpy().astype(str)[pairs["parcel"].to_numpy()]
+    if "year" in pairs:
+        key = np.char.add(np.char.add(key, ","), pairs["year"].to_numpy().astype(str))
+    names = np.unique(key[pairs["shortfall"].to_numpy() > 0])
+    pool = np.full(len(pairs), -1, dtype=np.int64)
+    if len(names):
+        at = np.minimum(np.searchsorted(names, key), len(names) - 1)
+        pool = np.where(names[at] == key, at, -1)
+    return names.astype(object), pool
+
+
+def _yearly_rows(
+    priced: PricedPairs, out: _Rows, fund_pools: np.ndarray, is_land: np.ndarray
+) -> None:
+    """``budget[t]``: subsidy and fund paid in year t ≤ its budget; ``land[t]`` /
+    ``land[park,t]``: land handed over in year t (land pairs) ≤ its cap."""
+    phasing = priced.context.phasing
+    assert phasing is not None
+    pairs = priced.pairs
+    n = len(pairs)
+    year = pairs["year"].to_numpy()
+    subsidy = pairs["subsidy"].to_numpy()
+    pool_year = np.array([int(str(k).rsplit(",", 1)[1]) for k in fund_pools], dtype=np.int64)
+    for t, cap in sorted((phasing.budget or {}).items()):
+        cols = np.flatnonzero((year == t) & (subsidy > 0))
+        funds = n + np.flatnonzero(pool_year == t)
+        if not len(cols) and not len(funds):
+            continue
+        out.add(
+            row=np.zeros(len(cols) + len(funds), dtype=np.int64),
+            col=np.concatenate([cols, funds]),
+            value=np.concatenate([subsidy[cols], np.ones(len(funds))]),
+            lower=np.array([-np.inf]),
+            upper=np.array([cap]),
+            names=[f"budget[{t}]"],
+        )
+    park = priced.parcels["park"].to_numpy()[pairs["parcel"].to_numpy()]
+    land = pairs["land_ha"].to_numpy()
+    for where, t, cap in phasing.land_caps():
+        sel = is_land & (year == t) & (True if where is None else park == where)
+        cols = np.flatnonzero(sel)
+        if not len(cols):
+            continue
+        out.add(
+            row=np.zeros(len(cols), dtype=np.int64),
+            col=cols,
+            value=land[cols],
+            lower=np.array([-np.inf]),
+            upper=np.array([cap]),
+            names=[f"land[{t}]" if where is None else f"land[{where},{t}]"],
+        )
 
 
 def _return_columns(places: Places, need: np.ndarray, pair_scope: np.ndarray) -> np.ndarray:

@@ -30,9 +30,11 @@ from landplan.results import (
     costshare_by_park,
     evaluation_table,
     parcel_layer,
+    phasing_table,
     renewal_table,
     resolved,
     summary,
+    supply_plan,
     swaps_table,
 )
 from landplan.workbook import write_evaluation_book, write_workbook
@@ -146,6 +148,7 @@ def writers(result: RunResult) -> Writers:
         ),
         **evaluation_writers(result),
         **consolidation_writers(result),
+        **phasing_writers(result),
         # built from the files above, as 'landplan map/report OUT_DIR' rebuild them
         "map.html": lambda p: write_map(p.parent, p),
         "report.html": lambda p: write_report(p.parent, p),
@@ -155,6 +158,19 @@ def writers(result: RunResult) -> Writers:
         worth = result.importance
         files["importance.csv"] = lambda p: worth.to_csv(p, index=False)
     return files
+
+
+def phasing_writers(result: RunResult) -> Writers:
+    """``supply_plan.csv`` and ``supply_by_year.csv`` under ``phasing``."""
+    plan = supply_plan(result)
+    if plan is None:
+        return {}
+    by_year = phasing_table(result, plan)
+    assert by_year is not None
+    return {
+        "supply_plan.csv": lambda p: plan.to_csv(p, index=False),
+        "supply_by_year.csv": lambda p: by_year.to_csv(p, index=False),
+    }
 
 
 def consolidation_writers(result: RunResult) -> Writers:

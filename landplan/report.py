@@ -250,6 +250,39 @@ def _number(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def phasing_section(folder: Folder, lang: str) -> str:
+    """Under phasing: per year the projects started (and of them late), the land
+    handed over and the subsidy paid, each against the year's cap; per park where a
+    park has a cap."""
+    facts = folder.summary.get("phasing")
+    table_file = folder.path / "supply_by_year.csv"
+    if not facts or not table_file.is_file():
+        return ""
+    esc = html.escape
+    by_year = pd.read_csv(table_file, keep_default_na=False, na_values=[""])
+    total = by_year[by_year["park"] == "total"].drop(columns="park")
+    total.insert(4, "land_mu", total["land_ha"] * MU_PER_HA)
+    total.insert(6, "land_cap_mu", total["land_cap_ha"] * MU_PER_HA)
+    total["budget_left"] = total["budget"] - total["subsidy"]
+    note = label("report.phasing_note", lang).format(
+        first=facts["years"][0],
+        last=facts["years"][1],
+        delay=facts["max_delay"],
+        weight=facts["delay_weight"],
+    )
+    digits = {"land_ha": 2, "land_mu": 1, "land_cap_ha": 2, "land_cap_mu": 1, "year": 0}
+    parts = [
+        f"<h2>{esc(label('report.phasing', lang))}</h2><p>{esc(note)}</p>",
+        _table(total.astype({"year": str}), lang, digits),
+    ]
+    capped = by_year[(by_year["park"] != "total") & by_year["land_cap_ha"].notna()]
+    if len(capped):
+        parks = capped[["year", "park", "projects", "land_ha", "land_cap_ha"]]
+        parts.append(f"<h3>{esc(label('report.phasing_parks', lang))}</h3>")
+        parts.append(_table(parks.astype({"year": str}), lang, digits))
+    return "".join(parts)
+
+
 def _table(frame: pd.DataFrame, lang: str, digits: dict[str, int] | None = None) -> str:
     """``frame`` as an HTML table: headers in ``lang``, numbers right-aligned with
     thousands separators, yes/no in words, every text escaped."""
@@ -342,6 +375,7 @@ def build_report(folder: Folder, lang: str | None = None) -> str:
         f"<h2>{w('report.costshare')}</h2>{_table(by_park, lang, digits)}",
         evaluation_section(folder, lang),
         consolidation_section(folder, lang),
+        phasing_section(folder, lang),
         f"<h2 class='page'>{w('report.overview')}</h2>{overview_map(folder, lang)}",
         f"<h2>{w('report.solver')}</h2>{pairs(solver_rows)}",
         f"<h2>{w('report.scenario')}</h2><pre>{esc(as_run)}</pre>",

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from landplan.allocate import Allocation
-from landplan.constants import MU_PER_HA, PLAN_TARGETS, VERSION
-from landplan.domain import Rule, Target
+from landplan.constants import MU_PER_HA, PLAN_TARGETS, SUPPLY_MODES, VERSION
+from landplan.domain import LAND_KINDS, Rule, Target
 from landplan.inputs import Inputs
 from landplan.valuation import TERMS, PricedPairs
 
@@ -59,6 +59,10 @@ def allocation_table(result: RunResult) -> pd.DataFrame:
         on="project_id",
     )
     placed = result.allocation.placed.set_index("project_id")
+    # the year the land is handed over: the model's under phasing, else start_year
+    year = placed["year"] if "year" in placed else projects.set_index("project_id")["start_year"]
+    on = table["status"] == "placed"
+    table.insert(2, "year", table["project_id"].map(year).where(on).astype("Int64"))
     table["land_ha"] = table["project_id"].map(placed["land_ha"]).round(4)
     table["objective_value"] = table["project_id"].map(placed["value"]).round(2)
     for term in TERMS:
@@ -92,6 +96,11 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
         n_projects=("project_id", "size"),
         land_used_ha=("land_ha", "sum"),
         site=("site", "first"),
+        **(
+            {"years": ("year", lambda s: ";".join(str(y) for y in sorted(set(s))))}
+            if "year" in placed
+            else {}
+        ),
     )
     capped = shares["hightech"] & (shares["base_share"] > shares["cap"] + 1e-9)
     money = (
@@ -107,8 +116,9 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
         )
     )
     layer = layer.join(by_parcel, on="parcel_id").join(money, on="parcel_id")
-    for column in ("project_ids", "project_names", "sectors", "sector", "site"):
-        layer[column] = layer[column].fillna("")
+    for column in ("project_ids", "project_names", "sectors", "sector", "site", "years"):
+        if column in layer:
+            layer[column] = layer[column].astype(object).where(layer[column].notna(), "")
     swaps = swaps_table(result)
     direction = (
         {} if swaps is None else dict(zip(swaps["parcel_id"], swaps["direction"], strict=True))
@@ -247,6 +257,107 @@ def _consolidation_summary(result: RunResult) -> dict[str, Any] | None:
         "quota": {
             str(row["scope"]): {k: float(v) for k, v in row.items() if k != "scope"}
             for row in quota_balance(swaps).to_dict("records")
+        },
+    }
+
+
+def supply_plan(result: RunResult) -> pd.DataFrame | None:
+    """``supply_plan.csv`` under ``phasing`` (年度供地计划): one row per placed pair,
+    ``year, park, parcel_id, project_id, supply_mode, land_ha, subsidy``, with
+    ``kind``, ``start_year`` and ``delay`` (years after start_year), by year and park.
+
+    ``supply_mode`` is the first of the modes the project accepts and the parcel
+    offers, in ``SUPPLY_MODES`` order; ``subsidy`` is what the fund pays for the
+    pair (costshare.csv). Only land kinds count towards ``phasing.land_ha``."""
+    if result.inputs.scenario.phasing is None:
+        return None
+    placed = result.allocation.placed
+    projects = result.inputs.tables.projects.set_index("project_id")
+    places = result.priced.parcels.set_index("parcel_id")
+    wanted = projects.loc[placed["project_id"], "supply_modes"].to_numpy()
+    offered = places.loc[placed["parcel_id"], "supply_modes"].to_numpy()
+    start = projects.loc[placed["project_id"], "start_year"].to_numpy(dtype=float)
+    subsidy = result.shares.set_index("project_id")["subsidy"]
+    table = pd.DataFrame(
+        {
+            "year": placed["year"].to_numpy(),
+            "park": placed["park"].to_numpy(),
+            "parcel_id": placed["parcel_id"].to_numpy(),
+            "project_id": placed["project_id"].to_numpy(),
+            "supply_mode": [_first_mode(w, o) for w, o in zip(wanted, offered, strict=True)],
+            "land_ha": placed["land_ha"].to_numpy().round(4),
+            "subsidy": placed["project_id"].map(subsidy).to_numpy().round(4),
+            "kind": placed["kind"].to_numpy(),
+            "start_year": pd.array(start, dtype="Int64"),
+        }
+    )
+    table["delay"] = table["year"] - table["start_year"].fillna(table["year"])
+    ordered: pd.DataFrame = table.sort_values(["year", "park", "parcel_id"]).reset_index(drop=True)
+    return ordered
+
+
+def _first_mode(wanted: str, offered: str) -> str:
+    """The first mode (``SUPPLY_MODES`` order) both accept; empty ``wanted``: any."""
+    want = set(wanted.split(";")) - {""}
+    offer = set(offered.split(";")) - {""}
+    both = [m for m in SUPPLY_MODES if m in offer and (not want or m in want)]
+    return both[0] if both else ""
+
+
+def phasing_table(result: RunResult, plan: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Per year (``park`` = ``total``) and per park in it: projects started, of them
+    started late, land handed over (land kinds, ha) against its cap, subsidy paid
+    against the year's budget (总量 rows only); NaN where no cap is set."""
+    phasing = result.inputs.scenario.phasing
+    plan = supply_plan(result) if plan is None else plan
+    if phasing is None or plan is None:
+        return None
+    land = plan["land_ha"].where(plan["kind"].isin(LAND_KINDS), 0.0)
+    plan = plan.assign(land_ha=land, late=plan["delay"] > 0)
+    caps = {(park or "total", t): ha for park, t, ha in phasing.land_caps()}
+    parks = sorted(set(plan["park"]) | {p for p, _ in caps if p != "total"})
+    rows = []
+    for t in phasing.years:
+        in_year = plan[plan["year"] == t]
+        for park in ["total", *parks]:
+            part = in_year if park == "total" else in_year[in_year["park"] == park]
+            if park != "total" and not len(part) and (park, t) not in caps:
+                continue
+            rows.append(
+                {
+                    "year": t,
+                    "park": park,
+                    "projects": len(part),
+                    "late": int(part["late"].sum()),
+                    "land_ha": round(float(part["land_ha"].sum()), 4),
+                    "land_cap_ha": caps.get((park, t), np.nan),
+                    "subsidy": round(float(part["subsidy"].sum()), 4),
+                    "budget": (phasing.budget or {}).get(t, np.nan) if park == "total" else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _phasing_summary(result: RunResult) -> dict[str, Any] | None:
+    """summary.json's ``phasing``: the years, and per year the district's figures."""
+    table = phasing_table(result)
+    if table is None:
+        return None
+    phasing = result.inputs.scenario.phasing
+    assert phasing is not None
+    total = table[table["park"] == "total"]
+    return {
+        "years": [phasing.first, phasing.last],
+        "max_delay": phasing.max_delay,
+        "delay_weight": phasing.delay_weight,
+        "late_projects": int(total["late"].sum()),
+        "by_year": {
+            str(row["year"]): {
+                k: (None if isinstance(v, float) and np.isnan(v) else v)
+                for k, v in row.items()
+                if k not in ("year", "park")
+            }
+            for row in total.to_dict("records")
         },
     }
 
@@ -450,6 +561,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         },
         "evaluation": _evaluation_summary(result),
         "consolidation": _consolidation_summary(result),
+        "phasing": _phasing_summary(result),
         "sector_labels": dict(result.inputs.tables.sector_labels),
         "targets_2025": {
             key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}

@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,7 +35,7 @@ def compute(
     *,
     inputs: Inputs | None = None,
     eligibility: Eligibility | None = None,
-    start: set[tuple[str, str]] | None = None,
+    start: set[tuple[Any, ...]] | None = None,
     export_model: Path | None = None,
     importance: bool = False,
     workers: int = 1,

@@ -267,6 +267,59 @@ class Consolidation:
 
 
 @dataclass(frozen=True)
+class Phasing:
+    """``phasing:``: a plan over the years ``first``..``last`` (docs/phasing.md).
+
+    A placed pair gets a year t with max(start_year, available_year, first) ≤ t ≤
+    min(start_year + ``max_delay``, last); its value is scaled by
+    1 − ``delay_weight`` · (t − start_year). ``budget`` caps the subsidy paid in a
+    year (万元) and ``land_ha`` the land handed over in a year: ``{year: ha}`` for
+    the district or ``{park: {year: ha}}``; a year left out has no cap.
+    """
+
+    first: int
+    last: int
+    budget: dict[int, float] | None = None
+    land_ha: dict[int, float] | dict[str, dict[int, float]] | None = None
+    max_delay: int = _num(2)
+    delay_weight: float = _num(0.05, high=1.0)
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first, self.last + 1))
+
+    def land_caps(self) -> list[tuple[str | None, int, float]]:
+        """``(park or None for the district, year, ha)`` for every capped year."""
+        caps: list[tuple[str | None, int, float]] = []
+        for key, value in (self.land_ha or {}).items():
+            if isinstance(value, dict):
+                caps += [(str(key), int(t), float(v)) for t, v in value.items()]
+            else:
+                caps.append((None, int(key), float(value)))
+        return caps
+
+    def to_plain(self) -> dict[str, Any]:
+        """As written in a scenario file (``years: [first, last]``)."""
+        out: dict[str, Any] = {"years": [self.first, self.last]}
+        for name in ("budget", "land_ha"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out | {"max_delay": self.max_delay, "delay_weight": self.delay_weight}
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """``tracking:``: months between the stages of a major project (挂图推进), for
+    deadlines scheduled backwards from the target producing date; without a planned
+    投产 date the target is 31 December of the plan year + ``target_years``."""
+
+    signed_to_started: int = _num(6)
+    started_to_finished: int = _num(18)
+    finished_to_producing: int = _num(6)
+    target_years: int = _num(2)
+
+
+@dataclass(frozen=True)
 class CostShare:
     """How land development cost is shared, and who bears what the cap removes."""
 
@@ -327,6 +380,8 @@ class Scenario:
     evaluation: EvaluationSpec | None = None
     renewal: RenewalSpec | None = None
     consolidation: Consolidation = Consolidation()
+    phasing: Phasing | None = None
+    tracking: Tracking = Tracking()
     constraints: tuple[ConstraintSpec, ...] = ()
     near: tuple[NearSpec, ...] = ()
     targets: Targets = Targets()
@@ -367,6 +422,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Phasing):
+        return value.to_plain()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: _plain(getattr(value, f.name))
@@ -405,13 +462,55 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         raise InputError(
             [Problem(str(file), "must be a mapping of keys", fix="see docs/scenario.md")]
         )
-    raw = copy.deepcopy(raw)
+    raw = _extended(file, copy.deepcopy(raw))
     log = ProblemLog()
     for key, value in (overrides or {}).items():
         _set_dotted(raw, key, value, log, str(file))
     scenario = _Parser(file, log).scenario(raw)
     log.raise_if_any()
     return scenario
+
+
+def _extended(file: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` on top of the scenario it ``extends`` (a file in the same folder): its
+    mappings merged key by key, anything else replaced."""
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        return raw
+    base = (file.parent / str(base_name)).resolve()
+    if base.parent != file.parent or not base.is_file() or base == file:
+        raise InputError(
+            [
+                Problem(
+                    str(file),
+                    f"extends names {base_name!r}, which is not another scenario file "
+                    "in this folder",
+                    field="extends",
+                    fix="name a scenario file beside this one, e.g. extends: daxing-demo.yaml",
+                )
+            ]
+        )
+    parent = yaml.safe_load(base.read_text(encoding="utf-8"))
+    if not isinstance(parent, dict) or "extends" in parent:
+        raise InputError(
+            [
+                Problem(
+                    str(base),
+                    "cannot be extended: it is not a mapping of keys or extends another file",
+                    field="extends",
+                    fix="extend a scenario that extends nothing",
+                )
+            ]
+        )
+
+    def merge(under: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+        out = dict(under)
+        for key, value in over.items():
+            both = isinstance(value, dict) and isinstance(out.get(key), dict)
+            out[key] = merge(out[key], value) if both else value
+        return out
+
+    return merge(parent, raw)
 
 
 def parse_value(text: str) -> Any:
@@ -616,6 +715,8 @@ class _Parser:
             parks=self.table(raw.get("parks"), "parks", required=False),
             **self.firms(raw),
             consolidation=self.consolidation(self.section(raw, "consolidation")),
+            phasing=self.phasing(raw.get("phasing")),
+            tracking=self.simple(Tracking, raw, "tracking"),
             objective=objective,
             entry_standards=self.simple(EntryStandards, raw, "entry_standards"),
             costshare=costshare,
@@ -650,6 +751,60 @@ class _Parser:
             section = self.section(raw, "swap")
             swap = SwapSpec(**self.fields(SwapSpec, section, "consolidation.swap"))
         return Consolidation(merge=merge, swap=swap)
+
+    def phasing(self, raw: Any) -> Phasing | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self.problem("phasing", f"must be a mapping, got {raw!r}")
+            return None
+        self.keys(raw, {"years", "budget", "land_ha", "max_delay", "delay_weight"}, "phasing")
+        plain = {k: raw[k] for k in ("max_delay", "delay_weight") if k in raw}
+        values = self.fields(Phasing, plain, "phasing")
+        years = raw.get("years")
+        ok = (
+            isinstance(years, list)
+            and len(years) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+            and 1900 <= years[0] <= years[1] <= years[0] + 50
+        )
+        if not ok or not isinstance(years, list):
+            self.problem(
+                "phasing.years",
+                f"must be [first year, last year], got {years!r}",
+                "e.g. years: [2025, 2030]",
+            )
+            return None
+        first, last = int(years[0]), int(years[1])
+        budget = self.per_year(raw.get("budget"), "phasing.budget", first, last)
+        land: Any = None
+        given = raw.get("land_ha")
+        if isinstance(given, dict) and any(isinstance(v, dict) for v in given.values()):
+            land = {
+                str(park): self.per_year(v, f"phasing.land_ha.{park}", first, last) or {}
+                for park, v in given.items()
+            }
+        else:
+            land = self.per_year(given, "phasing.land_ha", first, last)
+        return Phasing(first=first, last=last, budget=budget, land_ha=land, **values)
+
+    def per_year(self, value: Any, key: str, first: int, last: int) -> dict[int, float] | None:
+        """A cap per year: one number for every year, or ``{year: number}``."""
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            number = self.number(value, key, meta={"low": 0.0}, integer=False)
+            return None if number is None else dict.fromkeys(range(first, last + 1), number)
+        out: dict[int, float] = {}
+        for year, cap in value.items():
+            where = f"{key}.{year}"
+            if isinstance(year, bool) or not isinstance(year, int) or not first <= year <= last:
+                self.problem(where, f"must be a planning year {first}..{last}, got {year!r}")
+                continue
+            number = self.number(cap, where, meta={"low": 0.0}, integer=False)
+            if number is not None:
+                out[year] = number
+        return out
 
     def evaluation(self, raw: dict[str, Any]) -> EvaluationSpec:
         values = self.fields(EvaluationSpec, raw, "evaluation", skip=("indicators", "tiers"))

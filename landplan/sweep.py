@@ -35,6 +35,7 @@ from landplan.output import write_folder
 from landplan.results import allocation_table, summary
 from landplan.run import compute
 from landplan.scenario import Scenario, load_scenario, parse_value
+from landplan.valuation import plan_keys
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ _INPUT_KEYS = (
 )
 # Keys that change the eligible pairs but not what is read: the renewal supply,
 # merged sites and swaps.
-_SUPPLY_KEYS = ("evaluation", "renewal", "consolidation")
+_SUPPLY_KEYS = ("evaluation", "renewal", "consolidation", "phasing")
 
 _CACHE: dict[tuple[str, str], Any] = {}
 
@@ -124,7 +125,7 @@ def run_point(
         start_plan = _CACHE.get(pkey)
         result = compute(scenario, inputs=inputs, eligibility=eligibility, start=start_plan)
         placed = result.allocation.placed
-        _CACHE[pkey] = set(zip(placed["project_id"], placed["parcel_id"], strict=True))
+        _CACHE[pkey] = plan_keys(placed)
         facts = summary(result)
         row["_plan"] = allocation_table(result).to_csv(index=False)
     except LandplanError as exc:

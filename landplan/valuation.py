@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from landplan.eligibility import Eligibility
 from landplan.evaluation import Evaluation
 from landplan.inputs import Inputs
 from landplan.messages import Words, say
-from landplan.scenario import CostShare, Objective, Targets
+from landplan.scenario import CostShare, Objective, Phasing, Targets
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ TERMS = (
     "deferred",
     "spread",
     "renewal",
+    "delay",
 )
 
 # Exact ties are broken towards the smaller parcel, then the parcel listed first
@@ -86,6 +88,8 @@ class Context:
     places: Places
     # per parcel: what recovering it costs in the objective (renewal land only, else 0)
     renewal_charge: np.ndarray | None = None
+    # the plan over years (pairs then carry a ``year``)
+    phasing: Phasing | None = None
 
     @staticmethod
     def of(inputs: Inputs, land: Places, evaluation: Evaluation | None = None) -> Context:
@@ -141,6 +145,7 @@ class Context:
             costshare=scenario.costshare,
             places=land,
             renewal_charge=_renewal_charge(len(parcels), evaluation, scenario.objective),
+            phasing=scenario.phasing,
         )
 
 
@@ -209,6 +214,14 @@ class PricedPairs:
         pairs = self.pairs[~on].reset_index(drop=True)
         return PricedPairs(pairs, self.context, self.targets, no_pairs, self.evaluation)
 
+    def keys(self, rows: np.ndarray) -> list[tuple[Any, ...]]:
+        """``(project_id, parcel_id)``, with the ``year`` under phasing, of the pairs at
+        ``rows``: how a plan names its placements (a solver start, ``plan_keys``)."""
+        columns: list[Any] = [x.tolist() for x in self.ids(rows)]
+        if "year" in self.pairs:
+            columns.append(self.pairs["year"].to_numpy()[rows].tolist())
+        return list(zip(*columns, strict=True))
+
     def ids(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Project and parcel ids of the pairs at ``rows``."""
         p = self.pairs["project"].to_numpy()[rows]
@@ -224,6 +237,7 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
     context = Context.of(inputs, eligibility.places, eligibility.evaluation)
     p = eligibility.pairs["project"].to_numpy()
     j = eligibility.pairs["parcel"].to_numpy()
+    year = eligibility.pairs["year"].to_numpy() if "year" in eligibility.pairs else None
     land = np.empty(len(p))
     subsidy = np.empty(len(p))
     value = np.empty(len(p))
@@ -234,9 +248,9 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
         land[part] = priced["land_ha"]
         subsidy[part] = priced["subsidy"]
         shortfall[part] = priced["shortfall"]
-        value[part] = sum(_terms(context, p[part], j[part], priced).values()) - _tie_break(
-            context, j[part], priced["land_ha"]
-        )
+        in_part = None if year is None else year[part]
+        terms = _terms(context, p[part], j[part], priced, in_part)
+        value[part] = sum(terms.values()) - _tie_break(context, j[part], priced["land_ha"])
     pairs = pd.DataFrame(
         {
             "project": p.astype(np.int32),
@@ -246,6 +260,8 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
             "value": value,
         }
     )
+    if year is not None:
+        pairs["year"] = year
     if context.costshare.shortfall == Bearer.SPREAD:
         pairs["shortfall"] = shortfall
         pairs["ceiling"] = _spread_ceilings(context, pairs)
@@ -298,9 +314,17 @@ def _price(context: Context, p: np.ndarray, j: np.ndarray) -> dict[str, np.ndarr
 
 
 def _terms(
-    context: Context, p: np.ndarray, j: np.ndarray, priced: dict[str, np.ndarray]
+    context: Context,
+    p: np.ndarray,
+    j: np.ndarray,
+    priced: dict[str, np.ndarray],
+    year: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """The pair's value in the objective, term by term (``TERMS``)."""
+    """The pair's value in the objective, term by term (``TERMS``).
+
+    ``delay``: under ``phasing``, a pair started t − start_year years late loses
+    ``delay_weight`` × that of the rest of its value (of nothing when the rest is
+    below zero: waiting does not make a loss smaller)."""
     weights, projects = context.objective, context.projects
     bearer = context.costshare.shortfall
 
@@ -313,7 +337,7 @@ def _terms(
     for k, weight in enumerate(context.near_weight):
         near += weight * context.near_score[k, j] * context.near_applies[k, p]
     shortfall = priced["shortfall"]
-    return {
+    terms = {
         "output": weights.output * attr("output"),
         "tax": weights.tax * attr("tax"),
         "jobs": weights.jobs * attr("jobs"),
@@ -332,6 +356,13 @@ def _terms(
             np.zeros(len(p)) if context.renewal_charge is None else -context.renewal_charge[j]
         ),
     }
+    terms["delay"] = np.zeros(len(p))
+    if year is not None and context.phasing is not None:
+        start = attr("start_year")
+        late = year - np.where(np.isnan(start), context.phasing.first, start)
+        rest = np.maximum(sum(terms.values()), 0.0)
+        terms["delay"] = -context.phasing.delay_weight * late * rest
+    return terms
 
 
 def _renewal_charge(
@@ -420,8 +451,9 @@ def describe(priced: PricedPairs, rows: np.ndarray) -> pd.DataFrame:
     projects, parcels = context.projects, context.parcels
     p = pairs["project"].to_numpy()[rows]
     j = pairs["parcel"].to_numpy()[rows]
+    year = pairs["year"].to_numpy()[rows] if "year" in pairs else None
     parts = _price(context, p, j)
-    terms = _terms(context, p, j, parts)
+    terms = _terms(context, p, j, parts, year)
     project_ids, parcel_ids = priced.ids(rows)
     out = pd.DataFrame(
         {
@@ -444,9 +476,17 @@ def describe(priced: PricedPairs, rows: np.ndarray) -> pd.DataFrame:
             "value": pairs["value"].to_numpy()[rows],
         }
     )
+    if year is not None:
+        out["year"] = year.astype(np.int64)
     for name in TERMS:
         out[f"v_{name}"] = terms[name]
     return out
+
+
+def plan_keys(placed: pd.DataFrame) -> set[tuple[Any, ...]]:
+    """The placements of a plan table (``describe``) as ``PricedPairs.keys`` names them."""
+    columns = ["project_id", "parcel_id", *(["year"] if "year" in placed else [])]
+    return set(placed[columns].astype(object).itertuples(index=False, name=None))
 
 
 def is_land_pair(priced: PricedPairs) -> np.ndarray:

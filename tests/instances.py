@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from landplan.consolidation import Places, parcels_only
-from landplan.scenario import CostShare, Objective, Targets
+from landplan.scenario import CostShare, Objective, Phasing, Targets
 from landplan.valuation import Context, PricedPairs
 
 
@@ -22,6 +22,7 @@ def priced_table(
     costshare: CostShare | None = None,
     targets: Targets | None = None,
     places: Places | None = None,
+    phasing: Phasing | None = None,
 ) -> PricedPairs:
     """A priced pair table written by hand (values given, not priced by landplan)."""
     n_proj, n_parcels = len(projects), len(parcels)
@@ -41,6 +42,7 @@ def priced_table(
         objective=objective or Objective(),
         costshare=costshare or CostShare(),
         places=places or parcels_only(parcels),
+        phasing=phasing,
     )
     return PricedPairs(pairs=pairs, context=context, targets=targets or Targets(), no_pairs={})
 

@@ -1,0 +1,508 @@
+"""Tracking major projects stage by stage (挂图作战、挂图推进).
+
+A plan's major projects go through 签约 signed → 开工 started → 竣工 finished →
+投产 producing. The tracking file gives, per project and stage, the planned and
+actual dates and the responsible unit (``project_id, stage, planned, actual,
+unit``). Deadlines are scheduled backwards from the target producing date: a
+stage with a planned date keeps it; one without is due the months of
+``tracking:`` before the next stage's deadline (docs/tracking.md). A stage with
+no actual date whose deadline has passed is overdue.
+
+``track`` writes ``tracking.csv`` (one row per project and stage) and
+``tracking.html`` (the battle map: the projects' parcels coloured by stage,
+overdue ones outlined in red, and the overdue list), both from the output folder
+of ``landplan run`` and the tracking file; rerunning with an updated file
+replaces both.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import folium
+import pandas as pd
+
+from landplan.constants import MU_PER_HA
+from landplan.errors import InputError, Problem, ProblemLog
+from landplan.maps import Folder, OfflineMap, map_spec, read_folder, to_display
+from landplan.messages import label
+from landplan.scenario import Tracking
+
+STAGES = ("signed", "started", "finished", "producing")
+STAGE_WORDS = {"签约": "signed", "开工": "started", "竣工": "finished", "投产": "producing"}
+# the file's columns, and what Chinese offices head them with
+COLUMNS = ("project_id", "stage", "planned", "actual", "unit")
+HEADER_WORDS = {
+    "项目编号": "project_id",
+    "阶段": "stage",
+    "计划日期": "planned",
+    "实际日期": "actual",
+    "责任单位": "unit",
+}
+# the map's colour of a project's reached stage ("none": not yet signed)
+STAGE_COLOURS = {
+    "none": "#bdbdbd",
+    "signed": "#9ecae1",
+    "started": "#4292c6",
+    "finished": "#2171b5",
+    "producing": "#1a9850",
+}
+OVERDUE = "#d7191c"
+DUE_SOON_DAYS = 30
+
+OUT_COLUMNS = [
+    "project_id",
+    "name",
+    "parcel_id",
+    "park",
+    "stage",
+    "stage_zh",
+    "unit",
+    "planned",
+    "actual",
+    "deadline",
+    "deadline_from",
+    "status",
+    "overdue_days",
+    "late_days",
+]
+
+
+@dataclass(frozen=True)
+class Board:
+    """The schedule (``OUT_COLUMNS``, one row per project and stage) and the date it
+    is read on."""
+
+    table: pd.DataFrame
+    as_of: date
+
+    @property
+    def overdue(self) -> pd.DataFrame:
+        found: pd.DataFrame = self.table[self.table["status"] == "overdue"]
+        return found
+
+
+def read_tracking(path: Path, plan: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The tracking file, checked against the plan (allocation.csv); exit 2 on any bad row.
+
+    Rows name a placed project, a known stage (签约/开工/竣工/投产 or signed/…), ISO
+    dates; per project, each stage once, no actual date after ``as_of`` or before
+    an earlier stage's, and no stage done while an earlier one is not.
+    """
+    source = str(path)
+    raw = _read(path)
+    raw = raw.rename(columns={k: v for k, v in HEADER_WORDS.items() if k in raw.columns})
+    missing = [c for c in ("project_id", "stage") if c not in raw.columns]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"has no column {missing[0]!r} (columns: {', '.join(map(str, raw.columns))})",
+                    field=missing[0],
+                    fix=f"head the columns {', '.join(COLUMNS)} (or 项目编号, 阶段, 计划日期, "
+                    "实际日期, 责任单位)",
+                )
+            ]
+        )
+    for column in COLUMNS:
+        if column not in raw.columns:
+            raw[column] = ""
+    raw = raw[list(COLUMNS)].fillna("").astype(str).apply(lambda s: s.str.strip())
+    log = ProblemLog()
+    placed = set(plan.loc[plan["status"] == "placed", "project_id"])
+    known = set(plan["project_id"])
+    rows: list[dict[str, Any]] = []
+    for k, row in enumerate(raw.to_dict("records")):
+        where = {"row": f"{k + 2} ({row['project_id'] or '?'})"}  # the header is line 1
+        pid = row["project_id"]
+        if pid not in known:
+            log.add(
+                source,
+                f"project_id {pid!r} is not a project of this plan",
+                field="project_id",
+                fix="use the project ids of allocation.csv",
+                **where,
+            )
+            continue
+        if pid not in placed:
+            log.add(
+                source,
+                f"project {pid} is not placed by this plan, so it has no parcel to track",
+                field="project_id",
+                fix="drop its rows, or track it after a plan that places it",
+                **where,
+            )
+            continue
+        stage = STAGE_WORDS.get(row["stage"], row["stage"].lower())
+        if stage not in STAGES:
+            log.add(
+                source,
+                f"stage {row['stage']!r} is not one of 签约, 开工, 竣工, 投产",
+                field="stage",
+                fix="use 签约/开工/竣工/投产 or signed/started/finished/producing",
+                **where,
+            )
+            continue
+        dates: dict[str, date | None] = {}
+        for column in ("planned", "actual"):
+            text = row[column]
+            dates[column] = None
+            if text:
+                try:
+                    dates[column] = date.fromisoformat(text[:10])
+                except ValueError:
+                    log.add(
+                        source,
+                        f"{column} {text!r} is not a date",
+                        field=column,
+                        fix="write dates as YYYY-MM-DD, e.g. 2026-03-31",
+                        **where,
+                    )
+        done = dates["actual"]
+        if done is not None and done > as_of:
+            log.add(
+                source,
+                f"actual {done} is after the tracking date {as_of}",
+                field="actual",
+                fix="give the date the stage was reached, or leave actual empty",
+                **where,
+            )
+        rows.append({"project_id": pid, "stage": stage, "unit": row["unit"], **dates, **where})
+    table = pd.DataFrame(rows, columns=["project_id", "stage", "unit", "planned", "actual", "row"])
+    for (pid, stage), group in table.groupby(["project_id", "stage"]):
+        if len(group) > 1:
+            log.add(
+                source,
+                f"project {pid} has {len(group)} rows for stage {label(f'stage.{stage}', 'zh')}",
+                row=str(group["row"].iloc[1]),
+                field="stage",
+                fix="give each stage of a project once",
+            )
+    for pid, group in table.groupby("project_id"):
+        _check_order(source, str(pid), group, log)
+    log.raise_if_any()
+    return table.drop(columns="row")
+
+
+def _check_order(source: str, pid: str, rows: pd.DataFrame, log: ProblemLog) -> None:
+    """Stages of one project: dates in stage order, and none done before an earlier one."""
+    order = rows.assign(rank=rows["stage"].map(STAGES.index)).sort_values("rank")
+    for column in ("planned", "actual"):
+        dated = order[order[column].notna()]
+        for (_, before), (_, after) in zip(
+            dated.iloc[:-1].iterrows(), dated.iloc[1:].iterrows(), strict=True
+        ):
+            if after[column] < before[column]:
+                late_stage = label(f"stage.{after['stage']}", "zh")
+                early_stage = label(f"stage.{before['stage']}", "zh")
+                log.add(
+                    source,
+                    f"{column} dates out of order for {pid}: {late_stage} {after[column]} "
+                    f"is before {early_stage} {before[column]}",
+                    row=str(after["row"]),
+                    field=column,
+                    fix="stages come in the order 签约 → 开工 → 竣工 → 投产",
+                )
+    reached = set(order.loc[order["actual"].notna(), "stage"])
+    for stage in reached:
+        skipped = [s for s in STAGES[: STAGES.index(stage)] if s not in reached]
+        if skipped:
+            row = order.loc[order["stage"] == stage, "row"].iloc[0]
+            log.add(
+                source,
+                f"{pid} reached {label(f'stage.{stage}', 'zh')} but has no actual date for "
+                f"{'、'.join(label(f'stage.{s}', 'zh') for s in skipped)}: a stage was skipped",
+                row=str(row),
+                field="actual",
+                fix="give the actual date of every earlier stage",
+            )
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError([Problem(str(path), "tracking file not found", fix="check the path")])
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            frame: pd.DataFrame = pd.read_excel(path, dtype=str)
+            return frame
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            except UnicodeDecodeError:
+                continue
+    except (ValueError, OSError) as exc:
+        raise InputError(
+            [Problem(str(path), f"cannot be read: {exc}", fix="save it as CSV (UTF-8) or .xlsx")]
+        ) from None
+    raise InputError(
+        [Problem(str(path), "is neither UTF-8 nor GBK text", fix="save it as CSV (UTF-8)")]
+    )
+
+
+def schedule(rows: pd.DataFrame, plan: pd.DataFrame, spec: Tracking, as_of: date) -> Board:
+    """Every tracked project's four stages with deadlines and status (``Board``).
+
+    Tracked: the plan's placed major projects and any placed project the file names.
+    The target producing date is the planned 投产 date, else 31 December of the
+    plan year (allocation.csv's ``year``) + ``target_years``. Going backwards, a
+    stage's deadline is its planned date, else the next stage's deadline less the
+    months between them.
+    """
+    placed = plan[plan["status"] == "placed"].set_index("project_id")
+    tracked = sorted(
+        set(placed.index[placed["major"].astype(str).str.lower() == "true"])
+        | set(rows["project_id"])
+    )
+    months = {
+        "signed": spec.signed_to_started,
+        "started": spec.started_to_finished,
+        "finished": spec.finished_to_producing,
+    }
+    given = rows.set_index(["project_id", "stage"])
+    out = []
+    for pid in tracked:
+        year = pd.to_numeric(placed.loc[pid, "year"], errors="coerce")
+        year = as_of.year if pd.isna(year) else int(year)
+        units = rows.loc[rows["project_id"] == pid, "unit"]
+        default_unit = next((u for u in units if u), "")
+        deadline: date | None = None
+        staged = []
+        for stage in reversed(STAGES):
+            planned = actual = None
+            unit = default_unit
+            if (pid, stage) in given.index:
+                entry = given.loc[(pid, stage)]
+                planned, actual = _date(entry["planned"]), _date(entry["actual"])
+                unit = entry["unit"] or default_unit
+            if planned is not None:
+                deadline, source = planned, "planned"
+            elif deadline is None:  # the producing target
+                deadline, source = date(year + spec.target_years, 12, 31), "target"
+            else:
+                back = pd.Timestamp(deadline) - pd.DateOffset(months=months[stage])
+                deadline, source = back.date(), "scheduled"
+            staged.append((stage, planned, actual, deadline, source, unit))
+        for stage, planned, actual, due, source, unit in reversed(staged):
+            status, overdue, late = _status(actual, due, as_of)
+            out.append(
+                {
+                    "project_id": pid,
+                    "name": placed.loc[pid, "name"],
+                    "parcel_id": placed.loc[pid, "parcel_id"],
+                    "park": "",
+                    "stage": stage,
+                    "stage_zh": label(f"stage.{stage}", "zh"),
+                    "unit": unit,
+                    "planned": planned,
+                    "actual": actual,
+                    "deadline": due,
+                    "deadline_from": source,
+                    "status": status,
+                    "overdue_days": overdue,
+                    "late_days": late,
+                }
+            )
+    table = pd.DataFrame(out, columns=OUT_COLUMNS)
+    table["overdue_days"] = table["overdue_days"].astype("Int64")
+    table["late_days"] = table["late_days"].astype("Int64")
+    return Board(table, as_of)
+
+
+def _date(value: Any) -> date | None:
+    return value if isinstance(value, date) else None
+
+
+def _status(actual: date | None, deadline: date, as_of: date) -> tuple[str, Any, Any]:
+    """``done``/``done_late`` (and days late), ``overdue`` (and days), ``due`` within
+    DUE_SOON_DAYS, else ``pending``."""
+    if actual is not None:
+        late = (actual - deadline).days
+        return ("done_late", None, late) if late > 0 else ("done", None, None)
+    left = (deadline - as_of).days
+    if left < 0:
+        return "overdue", -left, None
+    return ("due" if left <= DUE_SOON_DAYS else "pending"), None, None
+
+
+def reached(board: Board) -> pd.Series:
+    """Per project, the last stage with an actual date (``none`` before signing)."""
+    done = board.table[board.table["actual"].notna()]
+    last = done.groupby("project_id")["stage"].agg(lambda s: max(s, key=STAGES.index))
+    projects = pd.Index(board.table["project_id"].unique())
+    found: pd.Series = last.reindex(projects).fillna("none")
+    return found
+
+
+def battle_map(folder: Folder, board: Board, lang: str) -> str:
+    """``tracking.html``: the tracked projects' parcels coloured by reached stage,
+    overdue ones outlined in red, popups with the stages, deadlines and units, and
+    the overdue list; self-contained like map.html."""
+    options = map_spec(folder.scenario)
+    parcels = folder.parcels
+    ids = parcels["project_ids"].fillna("").astype(str).str.split(";")
+    stage = reached(board)
+    late = set(board.overdue["project_id"])
+    owner = [next((p for p in ps if p in stage.index), "") for ps in ids]
+    parcels = parcels.assign(project_id=owner)
+    display = to_display(parcels, options)
+    west, south, east, north = display.total_bounds
+    m = OfflineMap(
+        location=[(south + north) / 2, (west + east) / 2], tiles=None, prefer_canvas=True
+    )
+    if options.tiles:
+        folium.TileLayer(
+            options.tiles, attr=options.attribution or "tiles", name="base map", overlay=False
+        ).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    context = display[display["project_id"] == ""]
+    folium.GeoJson(
+        json.loads(context[["parcel_id", "geometry"]].to_json()),
+        name=label("track.other_parcels", lang),
+        style_function=lambda _f: {"color": "#aaa", "weight": 0.5, "fillColor": "#eee"},
+        interactive=False,
+    ).add_to(m)
+    group = folium.FeatureGroup(name=label("track.projects", lang))
+    for pid, shapes in display[display["project_id"] != ""].groupby("project_id"):
+        reached_stage, overdue = str(stage[pid]), pid in late
+        style = {
+            "color": OVERDUE if overdue else "#222",
+            "weight": 4 if overdue else 1,
+            "fillColor": STAGE_COLOURS[reached_stage],
+            "fillOpacity": 0.85,
+        }
+        features = json.loads(shapes[["parcel_id", "geometry"]].to_json())
+        popup = _popup(board, str(pid), reached_stage, lang)
+        tip = f"{pid} · {label(f'stage.{reached_stage}', lang)}"
+        for feature in features["features"]:
+            feature["properties"] |= {"popup": popup, "tip": tip}
+        folium.GeoJson(
+            features,
+            style_function=lambda _f, s=style: s,
+            # plain Leaflet: folium's own popups need jQuery, which the page does not load
+            on_each_feature=folium.JsCode(
+                "function (f, l) { l.bindPopup(f.properties.popup, {maxWidth: 440}); "
+                "l.bindTooltip(f.properties.tip, {sticky: true}); }"
+            ),
+        ).add_to(group)
+    group.add_to(m)
+    folium.LayerControl(collapsed=False, position="topleft").add_to(m)
+    root: Any = m.get_root()
+    root.header.add_child(folium.Element(f"<style>{_CSS}</style>"))
+    root.html.add_child(folium.Element(_panel(folder, board, stage, lang)))
+    return m.page()
+
+
+def _popup(board: Board, pid: str, reached_stage: str, lang: str) -> str:
+    esc = html.escape
+    rows = board.table[board.table["project_id"] == pid]
+    first = rows.iloc[0]
+    head = (
+        f"<b>{esc(pid)} {esc(str(first['name']))}</b><br>"
+        f"{esc(label('parcel_id', lang))}: {esc(str(first['parcel_id']))}<br>"
+        f"{esc(label('track.reached', lang))}: {esc(label(f'stage.{reached_stage}', lang))}"
+    )
+    cells = "".join(
+        f"<th>{esc(label(f'track.{c}', lang))}</th>"
+        for c in ("stage", "deadline", "actual", "status", "unit")
+    )
+    body = []
+    for r in rows.itertuples():
+        status = label(f"track.status.{r.status}", lang)
+        if r.status == "overdue":
+            status += f" {r.overdue_days} {label('track.days', lang)}"
+        elif r.status == "done_late":
+            status += f" {r.late_days} {label('track.days', lang)}"
+        cls = ' class="lp-overdue"' if r.status == "overdue" else ""
+        body.append(
+            f"<tr{cls}><td>{esc(label(f'stage.{r.stage!s}', lang))}</td><td>{r.deadline!s}</td>"
+            f"<td>{r.actual or '—'!s}</td><td>{esc(status)}</td><td>{esc(str(r.unit))}</td></tr>"
+        )
+    return f'<div class="lp-track">{head}<table><tr>{cells}</tr>{"".join(body)}</table></div>'
+
+
+def _panel(folder: Folder, board: Board, stage: pd.Series, lang: str) -> str:
+    """The title, the legend and the overdue list, fixed over the map."""
+    esc = html.escape
+    overdue = board.overdue.sort_values(["overdue_days", "project_id"], ascending=[False, True])
+    items = "".join(
+        f"<li><b>{esc(str(r.project_id))} {esc(str(r.name))}</b> · "
+        f"{esc(label(f'stage.{r.stage}', lang))} · {esc(label('track.deadline', lang))} "
+        f"{r.deadline} · {esc(label('track.status.overdue', lang))} {r.overdue_days} "
+        f"{esc(label('track.days', lang))} · {esc(str(r.unit) or '—')}</li>"
+        for r in overdue.itertuples()
+    )
+    legend = "".join(
+        f'<div><span class="lp-swatch" style="background:{colour}"></span>'
+        f"{esc(label(f'stage.{s}', lang))} ({int((stage == s).sum())})</div>"
+        for s, colour in STAGE_COLOURS.items()
+    )
+    legend += (
+        f'<div><span class="lp-swatch" style="border:3px solid {OVERDUE}"></span>'
+        f"{esc(label('track.overdue_outline', lang))}</div>"
+    )
+    plan = folder.allocation.set_index("project_id")
+    area = pd.to_numeric(plan.loc[list(stage.index), "land_ha"], errors="coerce")
+    title = label("track.title", lang).format(
+        scenario=folder.summary.get("scenario", ""), date=board.as_of
+    )
+    n = len(overdue)
+    return (
+        f'<div id="lp-board"><h1>{esc(title)}</h1>'
+        f"<p>{esc(label('track.tracked', lang))} {len(stage)} · "
+        f"{esc(label('track.plan_land', lang))} {area.sum():,.2f} ha / "
+        f"{area.sum() * MU_PER_HA:,.0f} 亩</p>{legend}"
+        f'<h2 id="lp-overdue-count" data-count="{n}">'
+        f"{esc(label('track.overdue_list', lang))} ({n})</h2>"
+        f'<ul id="lp-overdue">{items or "<li>" + esc(label("none", lang)) + "</li>"}</ul></div>'
+    )
+
+
+_CSS = """
+#lp-board { position: fixed; top: 10px; right: 10px; z-index: 1000; width: 360px;
+  max-height: calc(100vh - 40px); overflow-y: auto; background: rgba(255,255,255,0.95);
+  padding: 8px 12px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4);
+  font: 13px/1.5 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
+#lp-board h1 { font-size: 16px; margin: 0 0 4px; }
+#lp-board h2 { font-size: 14px; margin: 8px 0 4px; color: #d7191c; }
+#lp-board ul { padding-left: 18px; margin: 0; }
+.lp-swatch { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
+  vertical-align: middle; box-sizing: border-box; }
+.lp-track table { border-collapse: collapse; margin-top: 6px; }
+.lp-track th, .lp-track td { border: 1px solid #ccc; padding: 2px 5px; font-size: 12px; }
+.lp-track tr.lp-overdue td { color: #d7191c; font-weight: bold; }
+.leaflet-control-layers { margin-top: 10px; }
+"""
+
+
+def track(out_dir: Path, file: Path, as_of: date, lang: str | None = None) -> Board:
+    """Read the tracking file against ``out_dir``'s plan and write ``tracking.csv`` and
+    ``tracking.html`` there, both or neither."""
+    folder = read_folder(out_dir)
+    spec = Tracking(**(folder.scenario.get("tracking") or {}))
+    plan = folder.allocation
+    rows = read_tracking(file, plan, as_of)
+    board = schedule(rows, plan, spec, as_of)
+    parks = folder.parcels.set_index("parcel_id")["park"]
+    board.table["park"] = [
+        parks.get(str(j).split("+")[0], "") for j in board.table["parcel_id"].astype(str)
+    ]
+    lang = lang or map_spec(folder.scenario).lang
+    page = battle_map(folder, board, lang)
+    targets = {"tracking.csv": board.table.to_csv(index=False), "tracking.html": page}
+    tmps = {name: out_dir / f".{name}.tmp-{os.getpid()}" for name in targets}
+    try:
+        for name, text in targets.items():
+            tmps[name].write_text(text, encoding="utf-8")
+        for name in targets:
+            tmps[name].replace(out_dir / name)
+    finally:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+    return board

@@ -1,0 +1,287 @@
+"""Phasing: a plan over years under annual caps (CONTRACT "v2: phasing and tracking",
+docs/phasing.md)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from landplan.allocate import solve_model
+from landplan.cli import main
+from landplan.domain import SolveStatus
+from landplan.model import build_model
+from landplan.pricing import solve_priced
+from landplan.run import compute
+from landplan.scenario import Phasing, SolverOptions, load_scenario
+from tests.conftest import Builder, land_row, project_row
+from tests.instances import priced_table, random_instance
+
+FIRST, LAST = 2025, 2028
+
+
+def random_phased(rng: np.random.Generator) -> tuple[Any, dict[str, Any]]:
+    """A random instance spread over 2025–2028: start and availability years, yearly
+    budgets and land caps (district or park A), a delay window and weight. The
+    (pair, year) rows and their values are written here from the contract."""
+    while True:
+        inst = random_instance(rng)
+        priced = inst.priced
+        n_proj, n_parcels = len(priced.projects), len(priced.parcels)
+        start = rng.integers(2024, 2028, n_proj).astype(float)
+        start[rng.random(n_proj) < 0.15] = np.nan
+        available = rng.choice([np.nan, 2025, 2026, 2027, 2028], n_parcels)
+        max_delay = int(rng.integers(0, 3))
+        weight = float(rng.choice([0.0, 0.1, 0.3]))
+        rows = []
+        for k, base in enumerate(priced.pairs.itertuples()):
+            s = FIRST if np.isnan(start[base.project]) else start[base.project]
+            a = available[base.parcel]
+            low = max(s, FIRST, -np.inf if np.isnan(a) else a)
+            for t in range(int(low), int(min(s + max_delay, LAST)) + 1):
+                late = t - s
+                value = inst.values[k] - weight * late * max(inst.values[k], 0.0)
+                rows.append((base.project, base.parcel, t, inst.subsidy[k], value))
+        choices = np.bincount([r[0] for r in rows], minlength=n_proj) + 1
+        if np.prod(choices.astype(float)) <= 40_000:
+            break
+    years = list(range(FIRST, LAST + 1))
+    budget = {t: float(rng.integers(0, 50)) for t in years if rng.random() < 0.5}
+    caps = {t: float(rng.integers(0, 3)) for t in years if rng.random() < 0.6}
+    land: Any = caps if rng.random() < 0.6 else {"A": caps}
+    phasing = Phasing(
+        first=FIRST,
+        last=LAST,
+        budget=budget or None,
+        land_ha=land if caps else None,
+        max_delay=max_delay,
+        delay_weight=weight,
+    )
+    pairs = pd.DataFrame(rows, columns=["project", "parcel", "year", "subsidy", "value"])
+    pairs = pairs.astype({"project": np.int32, "parcel": np.int32, "year": np.int16})
+    pairs.insert(3, "land_ha", 1.0)
+    projects = priced.projects.assign(start_year=start)
+    parcels = priced.parcels.assign(available_year=available)
+    phased = priced_table(
+        pairs=pairs,
+        projects=projects,
+        parcels=parcels,
+        objective=priced.objective,
+        costshare=priced.costshare,
+        phasing=phasing,
+    )
+    return phased, {"budget": inst.budget, "phasing": phasing}
+
+
+def best_by_enumeration(priced: Any, facts: dict[str, Any]) -> float | None:
+    """Every choice of (pair, year) or nothing per project, checked against the
+    contract: a land parcel once over all years, factories within floor space, the
+    plan's budget, each year's budget and land caps (land parcels only)."""
+    pairs, projects, parcels = priced.pairs, priced.projects, priced.parcels
+    phasing: Phasing = facts["phasing"]
+    land_parcel = (parcels["kind"] != "factory").to_numpy()
+    park = parcels["park"].to_numpy()
+    capacity = parcels["floor_area_m2"].to_numpy()
+    need = projects["floor_m2"].to_numpy()
+    must = projects["must_place"].to_numpy()
+    by_project: dict[int, list[int]] = {p: [] for p in range(len(projects))}
+    for k, p in enumerate(pairs["project"]):
+        by_project[int(p)].append(k)
+    caps = phasing.land_caps()
+    best = None
+    for combo in itertools.product(*[[None, *ks] for ks in by_project.values()]):
+        if any(must[p] and by_project[p] and combo[p] is None for p in by_project):
+            continue
+        ks = [k for k in combo if k is not None]
+        rows = pairs.iloc[ks]
+        js = rows["parcel"].to_numpy()
+        on_land = js[land_parcel[js]]
+        if len(on_land) != len(set(on_land)):
+            continue
+        floor = rows.groupby("parcel")["project"].apply(lambda s: need[s.to_numpy()].sum())
+        if any(not land_parcel[j] and floor[j] > capacity[j] + 1e-9 for j in floor.index):
+            continue
+        spent = float(rows["subsidy"].sum())
+        if facts["budget"] is not None and spent > facts["budget"] + 1e-9:
+            continue
+        by_year = rows.groupby("year")["subsidy"].sum()
+        if any(by_year.get(t, 0.0) > cap + 1e-9 for t, cap in (phasing.budget or {}).items()):
+            continue
+        land_rows = rows[land_parcel[js]]
+        over = False
+        for where, t, cap in caps:
+            sel = (land_rows["year"] == t) & (
+                True if where is None else park[land_rows["parcel"]] == where
+            )
+            over |= float(land_rows.loc[sel, "land_ha"].sum()) > cap + 1e-9
+        if over:
+            continue
+        value = float(rows["value"].sum())
+        best = value if best is None or value > best else best
+    return best
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_optimum_over_years_matches_enumeration(solver: str) -> None:
+    rng = np.random.default_rng(1601)
+    checked = infeasible = 0
+    for _ in range(40):
+        priced, facts = random_phased(rng)
+        expected = best_by_enumeration(priced, facts)
+        options = SolverOptions(name=solver, gap=0.0)  # type: ignore[arg-type]
+        model = build_model(priced)
+        # the whole model, and the pricing engine on the same (pair, year) columns
+        for solution in (solve_model(model, options)[0], solve_priced(model, options)[0]):
+            if expected is None:
+                assert solution.status == SolveStatus.INFEASIBLE
+                infeasible += 1
+                continue
+            assert solution.objective == pytest.approx(expected, abs=1e-6)
+            checked += 1
+    assert checked >= 60
+    assert infeasible < checked
+
+
+def phased_scenario(make_scenario: Builder, phasing: dict[str, Any]) -> Path:
+    """Five plots available 2024–2028 in two parks, six projects wanting 2025–2027."""
+    land = [
+        land_row("L1", 0, available_year=2024),
+        land_row("L2", 1, available_year=2025, park="B"),
+        land_row("L3", 2, available_year=2026),
+        land_row("L4", 3, available_year=2027, park="B"),
+        land_row("L5", 4, available_year=2028),
+    ]
+    projects = [
+        project_row(f"P{k}", start_year=year, output=1000 + 100 * k, hightech="true")
+        for k, year in enumerate([2025, 2025, 2026, 2026, 2027, 2027])
+    ]
+    return make_scenario(land=land, projects=projects, extra={"phasing": phasing})
+
+
+@pytest.mark.parametrize(
+    "phasing",
+    [
+        {"years": [2025, 2030], "land_ha": 1.0, "max_delay": 2},
+        {"years": [2025, 2028], "land_ha": {"A": {2025: 1.0, 2026: 0.0}, "B": 1.0}},
+        {"years": [2025, 2030], "budget": 0, "max_delay": 3, "delay_weight": 0.2},
+    ],
+)
+def test_plans_hold_every_annual_cap_and_no_parcel_is_early_or_twice(
+    make_scenario: Builder, tmp_path: Path, phasing: dict[str, Any]
+) -> None:
+    path = phased_scenario(make_scenario, phasing)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "-q", "--set", "solver.gap=0"]) == 0
+    allocation = pd.read_csv(out / "allocation.csv")
+    placed = allocation[allocation["status"] == "placed"]
+    plan = pd.read_csv(out / "supply_plan.csv")
+    assert list(plan.columns[:7]) == [
+        "year",
+        "park",
+        "parcel_id",
+        "project_id",
+        "supply_mode",
+        "land_ha",
+        "subsidy",
+    ]
+    assert sorted(plan["project_id"]) == sorted(placed["project_id"])
+    assert plan["parcel_id"].is_unique  # handed over once
+    available = {"L1": 2024, "L2": 2025, "L3": 2026, "L4": 2027, "L5": 2028}
+    start = {f"P{k}": y for k, y in enumerate([2025, 2025, 2026, 2026, 2027, 2027])}
+    delay = phasing.get("max_delay", 2)
+    for row in plan.itertuples():
+        assert row.year >= available[row.parcel_id]  # never before it is available
+        assert start[row.project_id] <= row.year <= start[row.project_id] + delay
+        assert row.delay == row.year - start[row.project_id]
+    by_year = pd.read_csv(out / "supply_by_year.csv")
+    assert (by_year["land_ha"] <= by_year["land_cap_ha"].fillna(np.inf) + 1e-9).all()
+    assert (by_year["subsidy"] <= by_year["budget"].fillna(np.inf) + 1e-6).all()
+    parsed = load_scenario(path).phasing
+    assert parsed is not None
+    for park, year, cap in parsed.land_caps():
+        in_cap = plan[(plan["year"] == year) & ((plan["park"] == park) if park else True)]
+        assert in_cap["land_ha"].sum() <= cap + 1e-9
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["phasing"]["years"] == phasing["years"]
+    assert placed["year"].notna().all()
+
+
+def test_a_project_waits_for_a_cap_and_pays_its_delay(make_scenario: Builder) -> None:
+    """Worked by hand: two projects want 2025 and one plot each; 2025 takes 1 ha. The
+    one worth more goes first; the other waits a year and loses 10% of its value."""
+    land = [land_row("L1", 0, available_year=2025), land_row("L2", 1, available_year=2025)]
+    projects = [
+        project_row("HI", start_year=2025, output=2000, tax=0),
+        project_row("LO", start_year=2025, output=1000, tax=0),
+    ]
+    phasing = {"years": [2025, 2027], "land_ha": {2025: 1.0}, "delay_weight": 0.1}
+    path = make_scenario(
+        land=land,
+        projects=projects,
+        extra={
+            "phasing": phasing,
+            "objective": {"output": 1, "tax": 0, "jobs": 0, "hightech": 0, "land": 0},
+        },
+    )
+    result = compute(load_scenario(path, {"solver.gap": 0}))
+    placed = result.allocation.placed.set_index("project_id")
+    assert placed.loc["HI", "year"] == 2025
+    assert placed.loc["LO", "year"] == 2026
+    assert placed.loc["LO", "v_delay"] == pytest.approx(-0.1 * 1000)
+    assert result.allocation.objective == pytest.approx(2000 + 900, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("phasing", "message"),
+    [
+        ({"years": [2030, 2025]}, "phasing.years must be [first year, last year]"),
+        ({"years": [2025, 2030], "budget": {2040: 5}}, "phasing.budget.2040 must be a planning"),
+        ({"years": [2025, 2030], "land_ha": {"Z": {2026: 5}}}, "caps the land of park 'Z'"),
+        ({"years": [2025, 2030], "delay_weight": 2}, "phasing.delay_weight must be in"),
+        ({"years": [2025, 2030], "max_year": 2}, "phasing.max_year is not a known key"),
+    ],
+)
+def test_bad_phasing_settings_are_clear_errors(
+    make_scenario: Builder, capsys: pytest.CaptureFixture[str], phasing: Any, message: str
+) -> None:
+    path = phased_scenario(make_scenario, phasing)
+    assert main(["validate", str(path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_scenario_extends_another(make_scenario: Builder) -> None:
+    base = phased_scenario(make_scenario, {"years": [2025, 2030]})
+    child = base.parent / "child.yaml"
+    child.write_text(
+        "extends: " + base.name + "\nname: child\nphasing: {max_delay: 1}\n", encoding="utf-8"
+    )
+    scenario = load_scenario(child)
+    assert scenario.name == "child"
+    assert scenario.phasing is not None
+    assert (scenario.phasing.first, scenario.phasing.max_delay) == (2025, 1)
+    assert len(scenario.layers) == len(load_scenario(base).layers)
+
+
+def test_a_project_stopped_by_the_annual_caps_says_so(make_scenario: Builder) -> None:
+    land = [land_row("L1", 0, available_year=2025), land_row("L2", 1, available_year=2025)]
+    projects = [
+        project_row("HI", start_year=2025, output=2000),
+        project_row("LO", start_year=2025, output=1000),
+    ]
+    phasing = {"years": [2025, 2027], "land_ha": {2025: 1.0, 2026: 0.5, 2027: 0.0}}
+    path = make_scenario(land=land, projects=projects, extra={"phasing": phasing})
+    result = compute(load_scenario(path, {"solver.gap": 0}))
+    outcome = result.outcome.set_index("project_id")
+    assert outcome.loc["LO", "reason"] == "annual caps"
+    assert (
+        "in 2025, needs 1.00 ha and that year's land cap has 0.00 ha left"
+        in outcome.loc["LO", "detail"]
+    )
+    assert "供地上限仅余" in outcome.loc["LO", "detail_zh"]
