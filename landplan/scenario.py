@@ -514,8 +514,21 @@ def _extended(file: Path, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_value(text: str) -> Any:
-    """A command-line value as YAML would read it (``0.7`` -> float, ``null`` -> None)."""
-    return yaml.safe_load(text)
+    """A command-line value as YAML would read it (``0.7`` -> float, ``null`` -> None);
+    exit 2 when it is not YAML (a mapping cut at its commas, which separate values)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise InputError(
+            [
+                Problem(
+                    "--set",
+                    f"value {text!r} is not a YAML value",
+                    fix="commas separate the values of a --set; set a mapping's keys one by "
+                    "one (phasing.max_delay=1) or write it in the scenario file",
+                )
+            ]
+        ) from None
 
 
 def _set_dotted(raw: dict[str, Any], key: str, value: Any, log: ProblemLog, source: str) -> None:

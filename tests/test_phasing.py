@@ -285,3 +285,20 @@ def test_a_project_stopped_by_the_annual_caps_says_so(make_scenario: Builder) ->
         in outcome.loc["LO", "detail"]
     )
     assert "供地上限仅余" in outcome.loc["LO", "detail_zh"]
+
+
+def test_a_set_value_cut_at_its_commas_is_a_clear_error(
+    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = phased_scenario(make_scenario, {"years": [2025, 2030]})
+    args = [
+        "run",
+        str(path),
+        "--out",
+        str(tmp_path / "o"),
+        "--set",
+        "phasing={years: [2025, 2030]}",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "is not a YAML value" in err and "internal error" not in err
