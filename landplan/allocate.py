@@ -265,7 +265,7 @@ def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
         chosen = np.array(sorted(placed), dtype=np.int64)
         if not changed:
             ranks = (project_rank, parcel_rank)
-            rotated = _rotate_three(priced, model, chosen, activity, (low, high), ranks)
+            rotated = _rotate_three(priced, model, chosen, activity, (low, high), ranks, year)
             if rotated is None:
                 return chosen
             chosen, activity = rotated
@@ -278,6 +278,7 @@ def _rotate_three(
     activity: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray],
     ranks: tuple[np.ndarray, np.ndarray],
+    year: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """One equal-value rotation of three land parcels among three placed projects
     that no exchange of two can make, when it gives the lower project ids lower
@@ -294,8 +295,7 @@ def _rotate_three(
     holder = {int(j[a]): a for a in mine}
     slot = {int(p[a]): a for a in mine}
     # the pairs of these projects on these parcels, in the project's own year: a -> b
-    # where a's project has a pair on b's parcel
-    year = _years(priced)
+    # where a's project has a pair on b's parcel (``year``: each pair's, from ``_years``)
     slot_year = np.full(len(priced.projects), -1, dtype=np.int64)
     slot_year[p[mine]] = year[mine]
     near = np.flatnonzero(

@@ -36,16 +36,17 @@ class _YearLeft:
     the district) and budget, to tell a project stopped by them."""
 
     priced: PricedPairs
+    land_pair: np.ndarray  # per pair: on land (counts towards the land caps)
     land: dict[tuple[str | None, int], float]
     budget: dict[int, float]
 
     @staticmethod
-    def of(priced: PricedPairs, chosen: np.ndarray) -> _YearLeft:
+    def of(priced: PricedPairs, chosen: np.ndarray, land_pair: np.ndarray) -> _YearLeft:
         phasing = priced.context.phasing
         assert phasing is not None
         pairs = priced.pairs.iloc[chosen]
         park = priced.parcels["park"].to_numpy()[pairs["parcel"].to_numpy()]
-        land = np.where(is_land_pair(priced)[chosen], pairs["land_ha"].to_numpy(), 0.0)
+        land = np.where(land_pair[chosen], pairs["land_ha"].to_numpy(), 0.0)
         year = pairs["year"].to_numpy()
         left = {
             (where, t): cap - float(land[(year == t) & ((park == where) if where else True)].sum())
@@ -53,7 +54,7 @@ class _YearLeft:
         }
         spent = pairs.groupby("year")["subsidy"].sum()
         budget = {t: cap - float(spent.get(t, 0.0)) for t, cap in (phasing.budget or {}).items()}
-        return _YearLeft(priced, left, budget)
+        return _YearLeft(priced, land_pair, left, budget)
 
     def _room(self, k: int) -> tuple[float, float]:
         pairs = self.priced.pairs
@@ -63,21 +64,19 @@ class _YearLeft:
         return land, self.budget.get(t, np.inf)
 
     def fits(self, rows: np.ndarray) -> np.ndarray:
-        land_pair = is_land_pair(self.priced)
-        pairs = self.priced.pairs
-        ok = []
-        for k in rows:
-            land, budget = self._room(int(k))
-            need = float(pairs["land_ha"].iloc[k]) if land_pair[k] else 0.0
-            ok.append(need <= land + 1e-9 and float(pairs["subsidy"].iloc[k]) <= budget + 1e-6)
-        return np.array(ok, dtype=bool)
+        """Per option: its land and subsidy fit what its year has left."""
+        need = self.priced.pairs["land_ha"].to_numpy()[rows] * self.land_pair[rows]
+        subsidy = self.priced.pairs["subsidy"].to_numpy()[rows]
+        room = np.array([self._room(int(k)) for k in rows]).reshape(len(rows), 2)
+        result: np.ndarray = (need <= room[:, 0] + 1e-9) & (subsidy <= room[:, 1] + 1e-6)
+        return result
 
     def say(self, k: int, n: int) -> Words:
         """Why option ``k`` does not fit: its year's land cap, else its year's budget."""
         pairs = self.priced.pairs
         land, budget = self._room(k)
         need = float(pairs["land_ha"].iloc[k])
-        short_of_land = is_land_pair(self.priced)[k] and need > land + 1e-9
+        short_of_land = bool(self.land_pair[k]) and need > land + 1e-9
         key, left = ("why.annual_land", land) if short_of_land else ("why.annual_budget", budget)
         return say(
             key,
@@ -116,7 +115,7 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
     value = pairs["value"].to_numpy()
     subsidy = pairs["subsidy"].to_numpy()
     starts = np.searchsorted(p_all, np.arange(len(projects) + 1))  # pairs are sorted by project
-    caps = _YearLeft.of(priced, chosen) if priced.context.phasing is not None else None
+    caps = _YearLeft.of(priced, chosen, land_pair) if priced.context.phasing is not None else None
     rows: list[tuple[str, str, str, str, Words]] = []
     for i, pid in enumerate(projects["project_id"]):
         if pid in where:

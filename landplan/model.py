@@ -470,7 +470,7 @@ def build_model(priced: PricedPairs) -> Model:
         )
 
     if priced.context.phasing is not None:
-        _yearly_rows(priced, out, fund_pools, is_land)
+        _yearly_rows(priced, out, pool, len(fund_pools), is_land)
 
     n_aux = len(fund_pools) + len(returns)
     n_all = n + n_aux
@@ -524,7 +524,7 @@ def _fund_pools(priced: PricedPairs) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _yearly_rows(
-    priced: PricedPairs, out: _Rows, fund_pools: np.ndarray, is_land: np.ndarray
+    priced: PricedPairs, out: _Rows, pool: np.ndarray, n_pools: int, is_land: np.ndarray
 ) -> None:
     """``budget[t]``: subsidy and fund paid in year t ≤ its budget; ``land[t]`` /
     ``land[park,t]``: land handed over in year t (land pairs) ≤ its cap."""
@@ -534,7 +534,9 @@ def _yearly_rows(
     n = len(pairs)
     year = pairs["year"].to_numpy()
     subsidy = pairs["subsidy"].to_numpy()
-    pool_year = np.array([int(str(k).rsplit(",", 1)[1]) for k in fund_pools], dtype=np.int64)
+    # each fund pool's year: that of the pairs in it (a pool is one park and year)
+    pool_year = np.full(n_pools, -1, dtype=np.int64)
+    pool_year[pool[pool >= 0]] = year[pool >= 0]
     for t, cap in sorted((phasing.budget or {}).items()):
         cols = np.flatnonzero((year == t) & (subsidy > 0))
         funds = n + np.flatnonzero(pool_year == t)

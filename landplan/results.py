@@ -317,7 +317,7 @@ def phasing_table(result: RunResult, plan: pd.DataFrame | None = None) -> pd.Dat
     caps = {(park or "total", t): ha for park, t, ha in phasing.land_caps()}
     parks = sorted(set(plan["park"]) | {p for p, _ in caps if p != "total"})
     rows = []
-    for t in phasing.years:
+    for t in phasing.span:
         in_year = plan[plan["year"] == t]
         for park in ["total", *parks]:
             part = in_year if park == "total" else in_year[in_year["park"] == park]
@@ -347,7 +347,7 @@ def _phasing_summary(result: RunResult) -> dict[str, Any] | None:
     assert phasing is not None
     total = table[table["park"] == "total"]
     return {
-        "years": [phasing.first, phasing.last],
+        "years": list(phasing.years),
         "max_delay": phasing.max_delay,
         "delay_weight": phasing.delay_weight,
         "late_projects": int(total["late"].sum()),

@@ -277,15 +277,23 @@ class Phasing:
     the district or ``{park: {year: ha}}``; a year left out has no cap.
     """
 
-    first: int
-    last: int
+    years: tuple[int, int]  # the first and the last planning year
     budget: dict[int, float] | None = None
     land_ha: dict[int, float] | dict[str, dict[int, float]] | None = None
     max_delay: int = _num(2)
     delay_weight: float = _num(0.05, high=1.0)
 
     @property
-    def years(self) -> list[int]:
+    def first(self) -> int:
+        return self.years[0]
+
+    @property
+    def last(self) -> int:
+        return self.years[1]
+
+    @property
+    def span(self) -> list[int]:
+        """Every planning year, in order."""
         return list(range(self.first, self.last + 1))
 
     def land_caps(self) -> list[tuple[str | None, int, float]]:
@@ -297,14 +305,6 @@ class Phasing:
             else:
                 caps.append((None, int(key), float(value)))
         return caps
-
-    def to_plain(self) -> dict[str, Any]:
-        """As written in a scenario file (``years: [first, last]``)."""
-        out: dict[str, Any] = {"years": [self.first, self.last]}
-        for name in ("budget", "land_ha"):
-            if getattr(self, name) is not None:
-                out[name] = getattr(self, name)
-        return out | {"max_delay": self.max_delay, "delay_weight": self.delay_weight}
 
 
 @dataclass(frozen=True)
@@ -422,8 +422,6 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, Phasing):
-        return value.to_plain()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: _plain(getattr(value, f.name))
@@ -799,7 +797,7 @@ class _Parser:
             }
         else:
             land = self.per_year(given, "phasing.land_ha", first, last)
-        return Phasing(first=first, last=last, budget=budget, land_ha=land, **values)
+        return Phasing(years=(first, last), budget=budget, land_ha=land, **values)
 
     def per_year(self, value: Any, key: str, first: int, last: int) -> dict[int, float] | None:
         """A cap per year: one number for every year, or ``{year: number}``."""

@@ -32,7 +32,8 @@ from landplan.constants import MU_PER_HA
 from landplan.errors import InputError, Problem, ProblemLog
 from landplan.maps import Folder, OfflineMap, map_spec, read_folder, to_display
 from landplan.messages import label
-from landplan.scenario import Tracking
+from landplan.scenario import TableSpec, Tracking
+from landplan.tables import read_table
 
 STAGES = ("signed", "started", "finished", "producing")
 STAGE_WORDS = {"签约": "signed", "开工": "started", "竣工": "finished", "投产": "producing"}
@@ -96,7 +97,13 @@ def read_tracking(path: Path, plan: pd.DataFrame, as_of: date) -> pd.DataFrame:
     an earlier stage's, and no stage done while an earlier one is not.
     """
     source = str(path)
-    raw = _read(path)
+    if not path.is_file():
+        raise InputError([Problem(source, "tracking file not found", fix="check the path")])
+    read = ProblemLog()
+    found = read_table(TableSpec(path), read)
+    read.raise_if_any()
+    assert found is not None
+    raw = found
     raw = raw.rename(columns={k: v for k, v in HEADER_WORDS.items() if k in raw.columns})
     missing = [c for c in ("project_id", "stage") if c not in raw.columns]
     if missing:
@@ -114,7 +121,7 @@ def read_tracking(path: Path, plan: pd.DataFrame, as_of: date) -> pd.DataFrame:
     for column in COLUMNS:
         if column not in raw.columns:
             raw[column] = ""
-    raw = raw[list(COLUMNS)].fillna("").astype(str).apply(lambda s: s.str.strip())
+    raw = raw[list(COLUMNS)].apply(lambda s: s.str.strip())
     log = ProblemLog()
     placed = set(plan.loc[plan["status"] == "placed", "project_id"])
     known = set(plan["project_id"])
@@ -156,7 +163,7 @@ def read_tracking(path: Path, plan: pd.DataFrame, as_of: date) -> pd.DataFrame:
             dates[column] = None
             if text:
                 try:
-                    dates[column] = date.fromisoformat(text[:10])
+                    dates[column] = date.fromisoformat(text)
                 except ValueError:
                     log.add(
                         source,
@@ -223,27 +230,6 @@ def _check_order(source: str, pid: str, rows: pd.DataFrame, log: ProblemLog) -> 
                 field="actual",
                 fix="give the actual date of every earlier stage",
             )
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError([Problem(str(path), "tracking file not found", fix="check the path")])
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame: pd.DataFrame = pd.read_excel(path, dtype=str)
-            return frame
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-            except UnicodeDecodeError:
-                continue
-    except (ValueError, OSError) as exc:
-        raise InputError(
-            [Problem(str(path), f"cannot be read: {exc}", fix="save it as CSV (UTF-8) or .xlsx")]
-        ) from None
-    raise InputError(
-        [Problem(str(path), "is neither UTF-8 nor GBK text", fix="save it as CSV (UTF-8)")]
-    )
 
 
 def schedule(rows: pd.DataFrame, plan: pd.DataFrame, spec: Tracking, as_of: date) -> Board:

@@ -55,8 +55,7 @@ def random_phased(rng: np.random.Generator) -> tuple[Any, dict[str, Any]]:
     caps = {t: float(rng.integers(0, 3)) for t in years if rng.random() < 0.6}
     land: Any = caps if rng.random() < 0.6 else {"A": caps}
     phasing = Phasing(
-        first=FIRST,
-        last=LAST,
+        years=(FIRST, LAST),
         budget=budget or None,
         land_ha=land if caps else None,
         max_delay=max_delay,
