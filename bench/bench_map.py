@@ -88,7 +88,8 @@ def drawn_in_chromium(page_path: Path) -> tuple[float, int, list[str]]:
 
 
 def main() -> None:
-    from landplan.maps import read_folder, write_map
+    from landplan.folder import read_folder
+    from landplan.maps import write_map
     from landplan.output import write_folder, writers
     from landplan.report import write_report
     from landplan.run import compute

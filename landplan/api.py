@@ -23,12 +23,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landplan.maps import OfflineMap, folium_map, read_folder
+from landplan.folder import read_folder
+from landplan.maps import folium_map
 from landplan.output import write_folder, writers
 from landplan.results import RunResult, allocation_table, parcel_layer, summary
 from landplan.run import compute
 from landplan.scenario import load_scenario
 from landplan.sweep import sweep as run_sweep
+from landplan.webmap import OfflineMap
 
 
 @dataclass

@@ -7,8 +7,8 @@ with fonts that draw Chinese when the machine has them.
 from __future__ import annotations
 
 import base64
-import html
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,11 @@ from cycler import cycler
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
+from landplan.palettes import OKABE_ITO
+
 CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Zen Hei")
-# read when a figure is drawn (savefig): fonts that draw Chinese, a plain minus sign
-# Okabe and Ito's colours for lines and bars: distinct with colour-blind eyes.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+# read when a figure is drawn (savefig): fonts that draw Chinese, a plain minus sign,
+# Okabe and Ito's colours for lines and bars
 STYLE: Any = {
     "font.sans-serif": [*CJK_FONTS, "DejaVu Sans"],
     "axes.unicode_minus": False,
@@ -33,13 +34,21 @@ def figure(**kwargs: Any) -> Figure:
     return Figure(layout="constrained", **kwargs)
 
 
-def png_img(fig: Figure, alt: str = "", dpi: int = 110) -> str:
-    """``fig`` as an ``<img>`` with the PNG inline."""
+@dataclass(frozen=True)
+class Image:
+    """A chart as a page embeds it: a PNG data URI and the text that stands for it."""
+
+    src: str
+    alt: str
+
+
+def png(fig: Figure, alt: str = "", dpi: int = 110) -> Image:
+    """``fig`` drawn as a PNG, inline."""
     buf = io.BytesIO()
     with rc_context(STYLE):
         fig.savefig(buf, format="png", dpi=dpi)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return Image(f"data:image/png;base64,{data}", alt)
 
 
 def has_cjk_font() -> bool:

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from landplan.alternatives import alternatives, overview, write_alternatives
+from landplan.compare import compare
 from landplan.constants import VERSION
 from landplan.domain import Lang, SolverName, SolveStatus
 from landplan.errors import InputError, LandplanError, Problem
@@ -21,7 +22,7 @@ from landplan.maps import write_map
 from landplan.report import write_report
 from landplan.run import PostgisTarget, run, write_evaluation
 from landplan.scenario import load_scenario
-from landplan.sweep import compare, parse_sets, sweep
+from landplan.sweep import parse_sets, sweep
 from landplan.tracking import track
 
 log = logging.getLogger("landplan")

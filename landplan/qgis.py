@@ -15,8 +15,8 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 import pyogrio
 
-from landplan.maps import STATUS_COLOURS, sector_colours
 from landplan.messages import CATALOGUE
+from landplan.palettes import STATUS_COLOURS, sector_colours
 
 # What QGIS shows for a parcel's class: its first sector if placed, else its status.
 CLASS_EXPRESSION = 'CASE WHEN "sector" <> \'\' THEN "sector" ELSE \'status: \' || "status" END'

@@ -9,9 +9,7 @@ others are kept. Writes ``sweep.csv`` and ``sweep.html`` (plots), atomically.
 from __future__ import annotations
 
 import functools
-import html
 import itertools
-import json
 import logging
 import multiprocessing
 import time
@@ -24,7 +22,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from landplan.charts import figure, has_cjk_font, png_img
+from landplan.charts import Image, figure, has_cjk_font, png
 from landplan.constants import MU_PER_HA
 from landplan.domain import Lang
 from landplan.eligibility import Eligibility, eligible_pairs
@@ -32,10 +30,12 @@ from landplan.errors import InputError, LandplanError, Problem
 from landplan.inputs import Inputs, cross_check, load_inputs
 from landplan.messages import ZH, label, say
 from landplan.output import write_folder
+from landplan.render import render
 from landplan.results import allocation_table, summary
 from landplan.run import compute
 from landplan.scenario import Scenario, load_scenario, parse_value
 from landplan.valuation import plan_keys
+from landplan.views import Cell
 
 log = logging.getLogger(__name__)
 
@@ -339,35 +339,34 @@ def sweep_html(
 ) -> str:
     """A self-contained page for policy staff: per swept key, the outcomes and who
     pays; then every point with its figures and a link to its plan."""
-    esc = html.escape
     cjk = has_cjk_font()
     drawn = lang if cjk else Lang.EN  # chart text in English where no font draws Chinese
     ok = table[table["status"] != "failed"]
-    sections = []
-    for key in keys if len(ok) else []:
-        sections.append(
-            f"<h2>{esc(say('sweep.outcomes', key=setting_name(key, lang)).in_(lang))}</h2>"
-            + _outcomes_chart(ok, key, [k for k in keys if k != key], drawn)
-        )
+    outcomes = [
+        {
+            "title": say("sweep.outcomes", key=setting_name(key, lang)).in_(lang),
+            "chart": _outcomes_chart(ok, key, [k for k in keys if k != key], drawn),
+        }
+        for key in (keys if len(ok) else [])
+    ]
+    payers = None
     if len(ok):
-        sections.append(
-            f"<h2>{esc(label('sweep.who_pays', lang))}</h2>{_payers_chart(ok, keys, drawn)}"
-        )
+        payers = {"title": label("sweep.who_pays", lang), "chart": _payers_chart(ok, keys, drawn)}
     failed = table[table["status"] == "failed"]
-    notes = (
-        f"<p>{esc(say('sweep.failed', failed=len(failed), runs=len(table)).in_(lang))}</p>"
-        if len(failed)
-        else ""
-    )
     listed = ("、" if lang == ZH else ", ").join(setting_name(k, lang) for k in keys)
-    intro = say("sweep.intro", runs=len(table), keys=listed, wall=wall_s).in_(lang)
-    title = say("sweep.title", name=name).in_(lang)
-    return (
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{esc(title)}</h1><p>{esc(intro)}</p>{notes}{''.join(sections)}"
-        f"<h2>{esc(label('sweep.all_points', lang))}</h2>"
-        f"<div class='scroll'>{_points_table(table, keys, lang)}</div></body></html>"
+    return render(
+        "sweep.html",
+        lang=lang,
+        title=say("sweep.title", name=name).in_(lang),
+        intro=say("sweep.intro", runs=len(table), keys=listed, wall=wall_s).in_(lang),
+        failed=say("sweep.failed", failed=len(failed), runs=len(table)).in_(lang)
+        if len(failed)
+        else "",
+        outcomes=outcomes,
+        payers=payers,
+        all_points=label("sweep.all_points", lang),
+        open_plan=label("sweep.open_plan", lang),
+        points=_points_table(table, keys, lang),
     )
 
 
@@ -391,7 +390,7 @@ def _numeric(values: pd.Series) -> bool:
     return bool(pd.to_numeric(values, errors="coerce").notna().all())
 
 
-def _outcomes_chart(ok: pd.DataFrame, key: str, others: list[str], lang: str) -> str:
+def _outcomes_chart(ok: pd.DataFrame, key: str, others: list[str], lang: str) -> Image:
     """Six panels of outcomes against ``key``: lines for a number, bars for a name;
     one line or bar group per combination of the other keys."""
     fig = figure(figsize=(13, 7))
@@ -423,10 +422,10 @@ def _outcomes_chart(ok: pd.DataFrame, key: str, others: list[str], lang: str) ->
         ax.grid(alpha=0.3)
     if others:
         axes.flat[0].legend(fontsize=8)
-    return png_img(fig, alt=setting_name(key, lang), dpi=90)
+    return png(fig, alt=setting_name(key, lang), dpi=90)
 
 
-def _payers_chart(ok: pd.DataFrame, keys: list[str], lang: str) -> str:
+def _payers_chart(ok: pd.DataFrame, keys: list[str], lang: str) -> Image:
     """Stacked bars per point: what the district fund, the other land users and
     later land sales (deferred) bear."""
     fig = figure(figsize=(13, 4.2))
@@ -444,12 +443,12 @@ def _payers_chart(ok: pd.DataFrame, keys: list[str], lang: str) -> str:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.12), frameon=False)
     ax.grid(alpha=0.3, axis="y")
-    return png_img(fig, alt=label("sweep.who_pays", lang), dpi=90)
+    return png(fig, alt=label("sweep.who_pays", lang), dpi=90)
 
 
-def _points_table(table: pd.DataFrame, keys: list[str], lang: str) -> str:
-    """Every point: its settings in words, figures with separators, a link to its plan."""
-    esc = html.escape
+def _points_table(table: pd.DataFrame, keys: list[str], lang: str) -> dict[str, Any]:
+    """Every point: its settings in words, figures with separators, a link to its plan
+    and, where a point failed, why."""
     frame = table.copy()
     frame["land_used_mu"] = pd.to_numeric(frame["land_used_ha"], errors="coerce") * MU_PER_HA
     frame["gap"] = pd.to_numeric(frame["gap"], errors="coerce") * 100
@@ -462,42 +461,25 @@ def _points_table(table: pd.DataFrame, keys: list[str], lang: str) -> str:
         head.append(label("sweep.error", lang))
     rows = []
     for _, row in frame.iterrows():
-        cells = [f"<td class='n'>{int(row['point'])}</td>"]
-        cells += [f"<td>{esc(_value_words(row[k], lang))}</td>" for k in keys]
+        cells = [Cell(str(int(row["point"])), "n")]
+        cells += [Cell(_value_words(row[k], lang)) for k in keys]
         for c in columns:
             value, digits = row[c], _COLUMNS[c]
             if c == "status":
-                cells.append(f"<td>{esc(label(f'solver.{value}', lang, default=str(value)))}</td>")
+                cells.append(Cell(label(f"solver.{value}", lang, default=str(value))))
             elif pd.isna(value):
-                cells.append("<td></td>")
+                cells.append(Cell(""))
             else:
-                cells.append(f"<td class='n'>{float(value):,.{digits}f}</td>")
+                cells.append(Cell(f"{float(value):,.{digits}f}", "n"))
         point = int(row["point"])
-        link = (
-            f"<a href='points/{point}/allocation.csv'>{esc(label('sweep.open_plan', lang))}</a>"
-            if row["status"] != "failed"
-            else ""
+        rows.append(
+            {
+                "cells": cells,
+                "link": f"points/{point}/allocation.csv" if row["status"] != "failed" else "",
+                "reason": str(row.get("reason") or ""),
+            }
         )
-        cells.append(f"<td>{link}</td>")
-        if failures:
-            cells.append(f"<td class='reason'>{esc(str(row.get('reason') or ''))}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    header = "".join(f"<th>{esc(h)}</th>" for h in head)
-    return f"<table><tr>{header}</tr>{''.join(rows)}</table>"
-
-
-_CSS = """
-body {font: 13px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
-  max-width: 1300px; padding: 0 1em; color: #222}
-h1 {font-size: 22px} h2 {font-size: 16px; border-bottom: 1px solid #ccc; margin-top: 1.6em}
-.scroll {overflow-x: auto}
-table {border-collapse: collapse; font-size: 12px}
-td, th {border: 1px solid #ccc; padding: 3px 6px; text-align: left}
-th {background: #f4f4f4; font-weight: normal; vertical-align: bottom}
-td {white-space: nowrap} td.n {text-align: right; font-variant-numeric: tabular-nums}
-td.reason {white-space: normal; min-width: 16em}
-img {max-width: 100%}
-"""
+    return {"headers": head, "rows": rows, "failures": failures}
 
 
 def _group_label(keys: list[str], values: Any, lang: str) -> str:
@@ -506,59 +488,3 @@ def _group_label(keys: list[str], values: Any, lang: str) -> str:
         f"{setting_name(k, lang)} = {_value_words(v, lang)}"
         for k, v in zip(keys, values, strict=False)
     )
-
-
-def compare(out_a: Path, out_b: Path, echo: Callable[[str], None] = print) -> None:
-    """Which projects moved, appeared or dropped between two runs; how totals changed."""
-
-    def read(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-        try:
-            table = pd.read_csv(folder / "allocation.csv", keep_default_na=False, dtype=str)
-            facts = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(
-                [
-                    Problem(
-                        str(folder),
-                        f"not a landplan output folder: {exc}",
-                        fix="give two folders written by 'landplan run'",
-                    )
-                ]
-            ) from None
-        return table.set_index("project_id"), facts
-
-    (a, fa), (b, fb) = read(out_a), read(out_b)
-    both = a.merge(b, left_index=True, right_index=True, how="outer", suffixes=("_a", "_b"))
-    both = both.fillna("")
-    moved = both[
-        (both["status_a"] == "placed")
-        & (both["status_b"] == "placed")
-        & (both["parcel_id_a"] != both["parcel_id_b"])
-    ]
-    appeared = both[(both["status_a"] != "placed") & (both["status_b"] == "placed")]
-    dropped = both[(both["status_a"] == "placed") & (both["status_b"] != "placed")]
-    echo(f"A: {out_a}\nB: {out_b}")
-    echo(f"moved {len(moved)}, appeared {len(appeared)}, dropped {len(dropped)}")
-    for pid, r in moved.iterrows():
-        echo(f"  moved    {pid}: {r['parcel_id_a']} -> {r['parcel_id_b']}")
-    for pid, r in appeared.iterrows():
-        echo(f"  appeared {pid}: on {r['parcel_id_b']}")
-    for pid, r in dropped.iterrows():
-        echo(f"  dropped  {pid}: was on {r['parcel_id_a']}, now {r['reason_b'] or 'not in B'}")
-    rows = [
-        ("objective", fa["objective"], fb["objective"]),
-        ("projects placed", fa["projects"]["placed"], fb["projects"]["placed"]),
-        ("high-tech placed", fa["hightech"]["placed"], fb["hightech"]["placed"]),
-        ("land used (ha)", fa["land_used_ha"], fb["land_used_ha"]),
-        ("subsidy (万元)", fa["costshare"]["subsidy"], fb["costshare"]["subsidy"]),
-        (
-            "spread burden (万元)",
-            fa["costshare"]["spread_burden"],
-            fb["costshare"]["spread_burden"],
-        ),
-        ("output per ha", fa["kpis"]["output_per_ha"], fb["kpis"]["output_per_ha"]),
-    ]
-    echo("totals:                         A              B          B - A")
-    for what, va, vb in rows:
-        diff = (vb or 0) - (va or 0)
-        echo(f"  {what:<24} {va or 0:>14,.1f} {vb or 0:>14,.1f} {diff:>+14,.1f}")

@@ -17,7 +17,6 @@ replaces both.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from dataclasses import dataclass
@@ -30,10 +29,13 @@ import pandas as pd
 
 from landplan.constants import MU_PER_HA
 from landplan.errors import InputError, Problem, ProblemLog
-from landplan.maps import Folder, OfflineMap, map_spec, read_folder, to_display
+from landplan.folder import PlanFolder, read_folder
 from landplan.messages import label
+from landplan.palettes import OVERDUE, STAGE_COLOURS
+from landplan.render import render
 from landplan.scenario import TableSpec, Tracking
 from landplan.tables import read_table
+from landplan.webmap import base_map, to_display
 
 STAGES = ("signed", "started", "finished", "producing")
 STAGE_WORDS = {"签约": "signed", "开工": "started", "竣工": "finished", "投产": "producing"}
@@ -46,15 +48,6 @@ HEADER_WORDS = {
     "实际日期": "actual",
     "责任单位": "unit",
 }
-# the map's colour of a project's reached stage ("none": not yet signed)
-STAGE_COLOURS = {
-    "none": "#bdbdbd",
-    "signed": "#9ecae1",
-    "started": "#4292c6",
-    "finished": "#2171b5",
-    "producing": "#1a9850",
-}
-OVERDUE = "#d7191c"
 DUE_SOON_DAYS = 30
 
 OUT_COLUMNS = [
@@ -326,11 +319,11 @@ def reached(board: Board) -> pd.Series:
     return found
 
 
-def battle_map(folder: Folder, board: Board, lang: str) -> str:
+def battle_map(folder: PlanFolder, board: Board, lang: str) -> str:
     """``tracking.html``: the tracked projects' parcels coloured by reached stage,
     overdue ones outlined in red, popups with the stages, deadlines and units, and
     the overdue list; self-contained like map.html."""
-    options = map_spec(folder.scenario)
+    options = folder.map
     parcels = folder.parcels
     ids = parcels["project_ids"].fillna("").astype(str).str.split(";")
     stage = reached(board)
@@ -338,15 +331,7 @@ def battle_map(folder: Folder, board: Board, lang: str) -> str:
     owner = [next((p for p in ps if p in stage.index), "") for ps in ids]
     parcels = parcels.assign(project_id=owner)
     display = to_display(parcels, options)
-    west, south, east, north = display.total_bounds
-    m = OfflineMap(
-        location=[(south + north) / 2, (west + east) / 2], tiles=None, prefer_canvas=True
-    )
-    if options.tiles:
-        folium.TileLayer(
-            options.tiles, attr=options.attribution or "tiles", name="base map", overlay=False
-        ).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
+    m = base_map(display, options)
     context = display[display["project_id"] == ""]
     folium.GeoJson(
         json.loads(context[["parcel_id", "geometry"]].to_json()),
@@ -355,116 +340,108 @@ def battle_map(folder: Folder, board: Board, lang: str) -> str:
         interactive=False,
     ).add_to(m)
     group = folium.FeatureGroup(name=label("track.projects", lang))
+    layers = []
     for pid, shapes in display[display["project_id"] != ""].groupby("project_id"):
-        reached_stage, overdue = str(stage[pid]), pid in late
+        overdue = pid in late
         style = {
             "color": OVERDUE if overdue else "#222",
             "weight": 4 if overdue else 1,
-            "fillColor": STAGE_COLOURS[reached_stage],
+            "fillColor": STAGE_COLOURS[str(stage[pid])],
             "fillOpacity": 0.85,
         }
-        features = json.loads(shapes[["parcel_id", "geometry"]].to_json())
-        popup = _popup(board, str(pid), reached_stage, lang)
-        tip = f"{pid} · {label(f'stage.{reached_stage}', lang)}"
-        for feature in features["features"]:
-            feature["properties"] |= {"popup": popup, "tip": tip}
-        folium.GeoJson(
-            features,
+        layer = folium.GeoJson(
+            json.loads(shapes[["parcel_id", "project_id", "geometry"]].to_json()),
             style_function=lambda _f, s=style: s,
-            # plain Leaflet: folium's own popups need jQuery, which the page does not load
-            on_each_feature=folium.JsCode(
-                "function (f, l) { l.bindPopup(f.properties.popup, {maxWidth: 440}); "
-                "l.bindTooltip(f.properties.tip, {sticky: true}); }"
-            ),
-        ).add_to(group)
+        )
+        layer.add_to(group)
+        layers.append(layer.get_name())
     group.add_to(m)
     folium.LayerControl(collapsed=False, position="topleft").add_to(m)
     root: Any = m.get_root()
-    root.header.add_child(folium.Element(f"<style>{_CSS}</style>"))
-    root.html.add_child(folium.Element(_panel(folder, board, stage, lang)))
+    data = {
+        "layers": layers,
+        "projects": {
+            str(pid): _project(board, str(pid), str(stage[pid]), lang) for pid in stage.index
+        },
+        "text": {
+            "parcel_id": label("parcel_id", lang),
+            "reached": label("track.reached", lang),
+            "columns": [
+                label(f"track.{c}", lang) for c in ("stage", "deadline", "actual", "status", "unit")
+            ],
+        },
+    }
+    root.header.add_child(folium.Element(render("tracking_head.html", data=data)))
+    root.html.add_child(folium.Element(_board(folder, board, stage, lang)))
     return m.page()
 
 
-def _popup(board: Board, pid: str, reached_stage: str, lang: str) -> str:
-    esc = html.escape
+def _project(board: Board, pid: str, reached_stage: str, lang: str) -> dict[str, Any]:
+    """A project's popup and tooltip: its name, parcel, reached stage and, per stage,
+    ``[stage, deadline, done on, status, unit, overdue]``."""
     rows = board.table[board.table["project_id"] == pid]
     first = rows.iloc[0]
-    head = (
-        f"<b>{esc(pid)} {esc(str(first['name']))}</b><br>"
-        f"{esc(label('parcel_id', lang))}: {esc(str(first['parcel_id']))}<br>"
-        f"{esc(label('track.reached', lang))}: {esc(label(f'stage.{reached_stage}', lang))}"
-    )
-    cells = "".join(
-        f"<th>{esc(label(f'track.{c}', lang))}</th>"
-        for c in ("stage", "deadline", "actual", "status", "unit")
-    )
-    body = []
+    stages = []
     for r in rows.itertuples():
         status = label(f"track.status.{r.status}", lang)
         if r.status == "overdue":
             status += f" {r.overdue_days} {label('track.days', lang)}"
         elif r.status == "done_late":
             status += f" {r.late_days} {label('track.days', lang)}"
-        cls = ' class="lp-overdue"' if r.status == "overdue" else ""
-        body.append(
-            f"<tr{cls}><td>{esc(label(f'stage.{r.stage!s}', lang))}</td><td>{r.deadline!s}</td>"
-            f"<td>{r.actual or '—'!s}</td><td>{esc(status)}</td><td>{esc(str(r.unit))}</td></tr>"
+        stages.append(
+            [
+                label(f"stage.{r.stage!s}", lang),
+                str(r.deadline),
+                str(r.actual or "—"),
+                status,
+                str(r.unit),
+                r.status == "overdue",
+            ]
         )
-    return f'<div class="lp-track">{head}<table><tr>{cells}</tr>{"".join(body)}</table></div>'
+    return {
+        "name": str(first["name"]),
+        "parcel_id": str(first["parcel_id"]),
+        "reached": label(f"stage.{reached_stage}", lang),
+        "tip": f"{pid} · {label(f'stage.{reached_stage}', lang)}",
+        "rows": stages,
+    }
 
 
-def _panel(folder: Folder, board: Board, stage: pd.Series, lang: str) -> str:
+def _board(folder: PlanFolder, board: Board, stage: pd.Series, lang: str) -> str:
     """The title, the legend and the overdue list, fixed over the map."""
-    esc = html.escape
     overdue = board.overdue.sort_values(["overdue_days", "project_id"], ascending=[False, True])
-    items = "".join(
-        f"<li><b>{esc(str(r.project_id))} {esc(str(r.name))}</b> · "
-        f"{esc(label(f'stage.{r.stage}', lang))} · {esc(label('track.deadline', lang))} "
-        f"{r.deadline} · {esc(label('track.status.overdue', lang))} {r.overdue_days} "
-        f"{esc(label('track.days', lang))} · {esc(str(r.unit) or '—')}</li>"
-        for r in overdue.itertuples()
-    )
-    legend = "".join(
-        f'<div><span class="lp-swatch" style="background:{colour}"></span>'
-        f"{esc(label(f'stage.{s}', lang))} ({int((stage == s).sum())})</div>"
-        for s, colour in STAGE_COLOURS.items()
-    )
-    legend += (
-        f'<div><span class="lp-swatch" style="border:3px solid {OVERDUE}"></span>'
-        f"{esc(label('track.overdue_outline', lang))}</div>"
-    )
     plan = folder.allocation.set_index("project_id")
-    area = pd.to_numeric(plan.loc[list(stage.index), "land_ha"], errors="coerce")
-    title = label("track.title", lang).format(
-        scenario=folder.summary.get("scenario", ""), date=board.as_of
+    area = float(pd.to_numeric(plan.loc[list(stage.index), "land_ha"], errors="coerce").sum())
+    words = {
+        key: label(f"track.{key}", lang)
+        for key in ("tracked", "plan_land", "overdue_outline", "overdue_list", "deadline", "days")
+    }
+    words |= {"overdue": label("track.status.overdue", lang), "none": label("none", lang)}
+    return render(
+        "tracking_board.html",
+        title=label("track.title", lang).format(
+            scenario=folder.summary.get("scenario", ""), date=board.as_of
+        ),
+        words=words,
+        tracked=len(stage),
+        land=f"{area:,.2f} ha / {area * MU_PER_HA:,.0f} 亩",
+        legend=[
+            {"colour": colour, "label": label(f"stage.{s}", lang), "count": int((stage == s).sum())}
+            for s, colour in STAGE_COLOURS.items()
+        ],
+        overdue_colour=OVERDUE,
+        overdue=[
+            {
+                "project_id": r.project_id,
+                "name": r.name,
+                "stage": label(f"stage.{r.stage}", lang),
+                "deadline": r.deadline,
+                "days": r.overdue_days,
+                "unit": str(r.unit),
+            }
+            for r in overdue.itertuples()
+        ],
     )
-    n = len(overdue)
-    return (
-        f'<div id="lp-board"><h1>{esc(title)}</h1>'
-        f"<p>{esc(label('track.tracked', lang))} {len(stage)} · "
-        f"{esc(label('track.plan_land', lang))} {area.sum():,.2f} ha / "
-        f"{area.sum() * MU_PER_HA:,.0f} 亩</p>{legend}"
-        f'<h2 id="lp-overdue-count" data-count="{n}">'
-        f"{esc(label('track.overdue_list', lang))} ({n})</h2>"
-        f'<ul id="lp-overdue">{items or "<li>" + esc(label("none", lang)) + "</li>"}</ul></div>'
-    )
-
-
-_CSS = """
-#lp-board { position: fixed; top: 10px; right: 10px; z-index: 1000; width: 360px;
-  max-height: calc(100vh - 40px); overflow-y: auto; background: rgba(255,255,255,0.95);
-  padding: 8px 12px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4);
-  font: 13px/1.5 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
-#lp-board h1 { font-size: 16px; margin: 0 0 4px; }
-#lp-board h2 { font-size: 14px; margin: 8px 0 4px; color: #d7191c; }
-#lp-board ul { padding-left: 18px; margin: 0; }
-.lp-swatch { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
-  vertical-align: middle; box-sizing: border-box; }
-.lp-track table { border-collapse: collapse; margin-top: 6px; }
-.lp-track th, .lp-track td { border: 1px solid #ccc; padding: 2px 5px; font-size: 12px; }
-.lp-track tr.lp-overdue td { color: #d7191c; font-weight: bold; }
-.leaflet-control-layers { margin-top: 10px; }
-"""
 
 
 def track(out_dir: Path, file: Path, as_of: date, lang: str | None = None) -> Board:
@@ -479,7 +456,7 @@ def track(out_dir: Path, file: Path, as_of: date, lang: str | None = None) -> Bo
     board.table["park"] = [
         parks.get(str(j).split("+")[0], "") for j in board.table["parcel_id"].astype(str)
     ]
-    lang = lang or map_spec(folder.scenario).lang
+    lang = lang or folder.map.lang
     page = battle_map(folder, board, lang)
     targets = {"tracking.csv": board.table.to_csv(index=False), "tracking.html": page}
     tmps = {name: out_dir / f".{name}.tmp-{os.getpid()}" for name in targets}

@@ -23,17 +23,9 @@ from wcwidth import wcswidth
 from landplan.constants import MU_PER_HA
 from landplan.domain import Indicator
 from landplan.evaluation import park_tiers
-from landplan.maps import (
-    Folder,
-    headline_counts,
-    kpi_rows,
-    map_spec,
-    park_of,
-    read_folder,
-    sector_name,
-    unplaced_reasons,
-)
+from landplan.folder import PlanFolder, read_folder
 from landplan.messages import label
+from landplan.views import headline_counts, kpi_rows, sector_name, unplaced_reasons
 
 MONEY = "#,##0.00"
 AREA = "#,##0.0000"
@@ -72,7 +64,7 @@ MAX_WIDTH = 60
 def write_workbook(out_dir: Path, target: Path, lang: str | None = None) -> None:
     """Build ``plan.xlsx`` from ``out_dir`` and write it to ``target``."""
     folder = read_folder(out_dir)
-    lang = lang or map_spec(folder.scenario).lang
+    lang = lang or folder.map.lang
     workbook = Workbook()
     default = workbook.active
     for key, frame in sheets(folder, lang).items():
@@ -107,7 +99,7 @@ def write_evaluation_book(
     workbook.save(target)
 
 
-def sheets(folder: Folder, lang: str) -> dict[str, pd.DataFrame]:
+def sheets(folder: PlanFolder, lang: str) -> dict[str, pd.DataFrame]:
     """Each sheet's table, columns still named as in the folder's files."""
     alloc = folder.allocation
     labels = folder.summary.get("sector_labels", {})
@@ -118,14 +110,14 @@ def sheets(folder: Folder, lang: str) -> dict[str, pd.DataFrame]:
     for column in ("land_ha", "objective_value", "importance"):
         if column in placed:
             placed[column] = pd.to_numeric(placed[column])
-    placed["park"] = park_of(folder, placed["parcel_id"])
+    placed["park"] = folder.park_of(placed["parcel_id"])
     placed["land_mu"] = (placed["land_ha"] * MU_PER_HA).round(4)
     columns = ["project_id", "name", "sector", "hightech", "major", "park", "parcel_id"]
     columns += ["land_ha", "land_mu", "objective_value"]
     if "importance" in placed:
         columns.append("importance")
     unplaced = unplaced_reasons(alloc[alloc["status"] != "placed"], lang)
-    shares = pd.read_csv(folder.path / "costshare.csv")
+    shares = folder.costshare.copy()
     _insert_mu(shares)
     parks = folder.costshare_by_park.copy()
     facts = pd.DataFrame.from_dict(folder.summary["parks"], orient="index")

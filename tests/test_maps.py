@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from landplan.cli import main
-from landplan.maps import wgs84_to_gcj02, write_map
+from landplan.maps import write_map
+from landplan.webmap import wgs84_to_gcj02
 from tests.browser import Page
 from tests.conftest import Builder, land_row, plot, project_row
 

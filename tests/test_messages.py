@@ -16,10 +16,12 @@ import pytest
 
 from landplan import maps
 from landplan.domain import Bearer, Kind, Priority, SolveStatus, Status
-from landplan.maps import read_folder, unplaced_reasons
+from landplan.folder import read_folder
 from landplan.messages import CATALOGUE, EN, ZH, Words, label, placeholders, say
+from landplan.render import static
 from landplan.report import build_report
 from landplan.sweep import HEADLINES, PAYERS, sweep_html
+from landplan.views import unplaced_reasons
 from landplan.workbook import sheets
 from tests.conftest import ROOT
 
@@ -62,7 +64,7 @@ def test_every_key_the_code_asks_for_exists() -> None:
 
 
 def test_every_key_the_map_page_asks_for_exists() -> None:
-    script = maps._JS_HELPERS
+    script = str(static("map.js"))
     names = set(re.findall(r"\bt\.([a-z_]+)", script))
     names |= set(re.findall(r"\bt\['([a-z_.]+)'\]", script))
     names |= set(re.findall(r"'([a-z_]+)'", script.split("var rows = [", 1)[1].split("];")[0]))

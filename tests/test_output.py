@@ -268,7 +268,7 @@ def test_allocation_gpkg_is_styled_for_qgis_and_passes_ogrinfo(demo_out: Path) -
     assert sectors <= set(values)
     assert {"status: available", "status: reserved", "status: occupied"} <= set(values)
     # colours as on the web map
-    from landplan.maps import sector_colours
+    from landplan.palettes import sector_colours
 
     first = sorted(sectors)[0]
     symbol_of = {c.get("value"): c.get("symbol") for c in qml.iter("category")}

@@ -134,12 +134,11 @@ def test_battle_map_offline_with_the_overdue_count(
         assert "M1" in listed and "M2" in listed and "236" in listed
         # a project's popup: stages, deadlines and the responsible unit
         text = page.js(
-            """() => { var found = ''; for (var k in window) {
-                 var m = window[k]; if (k.startsWith('map_') && m && m.eachLayer) {
-                   m.eachLayer(function (l) { if (l.feature && l.feature.properties.popup
-                       && l.feature.properties.popup.indexOf('M1') >= 0 && !found) {
+            """() => { var found = ''; lpTrack.data.layers.forEach(function (name) {
+                 window[name].eachLayer(function (l) {
+                   if (l.feature.properties.project_id === 'M1' && !found) {
                      l.openPopup(); found = document.querySelector('.leaflet-popup-content')
-                       .innerText; } }); } } return found; }"""
+                       .innerText; } }); }); return found; }"""
         )
         assert "2026-03-31" in text and "区住建委" in text and "逾期" in text
         page.shot("tracking-popup.png")
