@@ -61,11 +61,11 @@ def scenario_file(case: str) -> Path:
 
 def one(case: str, solver: str, pricing: bool, time_limit: float) -> dict[str, object]:
     from landplan.allocate import allocate, with_priority_row
+    from landplan.column_generation import solve_priced
     from landplan.costshare import share_costs
     from landplan.eligibility import eligible_pairs
     from landplan.inputs import load_inputs
     from landplan.model import build_model
-    from landplan.pricing import solve_priced
     from landplan.scenario import load_scenario
     from landplan.valuation import price_pairs
 

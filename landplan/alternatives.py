@@ -68,7 +68,7 @@ def alternatives(
         except InfeasibleError as exc:
             log.info("alternatives: %s", exc)
             break
-        plans.append(finish(inputs, priced, found, began))
+        plans.append(finish(inputs, priced, found, clock=began))
         log.info(
             "alternative %d: objective %s (%.2f%% of the optimum's bound)",
             len(plans),

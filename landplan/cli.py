@@ -9,13 +9,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from landplan.alternatives import alternatives, overview, write_alternatives
 from landplan.compare import compare
 from landplan.constants import VERSION
 from landplan.domain import Lang, SolverName, SolveStatus
 from landplan.errors import InputError, LandplanError, Problem
-from landplan.evaluation import evaluate
+from landplan.firm_evaluation import evaluate
 from landplan.inputs import load_inputs
 from landplan.inventory import inventory, tier_table
 from landplan.maps import write_map
@@ -72,41 +73,48 @@ def _parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=lambda _args: _help(parser), verbose=0, quiet=False)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("scenario", metavar="SCENARIO", help="the scenario YAML file")
-        p.add_argument("-v", "--verbose", action="count", default=0, help="say more")
-        p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
-        return p
+    # the flags several commands share, each declared once
+    talk = argparse.ArgumentParser(add_help=False)
+    talk.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    talk.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    scenario = argparse.ArgumentParser(add_help=False, parents=[talk])
+    scenario.add_argument("scenario", metavar="SCENARIO", help="the scenario YAML file")
+    langs = [x.value for x in Lang]
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=langs, help="pages' language (default: map.lang)")
+    solver = argparse.ArgumentParser(add_help=False)
+    solver.add_argument("--solver", choices=[x.value for x in SolverName], help="solver.name")
+    solver.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, s")
+    solver.add_argument("--gap", type=float, metavar="G", help="relative MIP gap, e.g. 0.001")
 
-    validate = add("validate", "read every input, report every problem, print an inventory")
+    def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> Any:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=list(parents))
+
+    validate = add(
+        "validate", "read every input, report every problem, print an inventory", scenario
+    )
     validate.set_defaults(func=_validate)
 
     evaluate = add(
         "evaluate",
         "score the firms on land in use per mu (亩均), sort them into tiers A-D, and write "
         "evaluation.csv and evaluation.xlsx",
+        scenario,
+        lang,
     )
     evaluate.add_argument(
         "--out", metavar="DIR", help="output folder (default out/<name>-evaluation/)"
-    )
-    evaluate.add_argument(
-        "--lang", choices=[x.value for x in Lang], help="workbook language (default: map.lang)"
     )
     evaluate.add_argument(
         "--set", action="append", metavar="KEY=V", help="override a scenario key (repeatable)"
     )
     evaluate.set_defaults(func=_evaluate)
 
-    run = add("run", "allocate projects to parcels and write the output folder")
+    run = add(
+        "run", "allocate projects to parcels and write the output folder", scenario, solver, lang
+    )
     run.add_argument("--out", metavar="DIR", help="output folder (default out/<name>/)")
-    solvers = [x.value for x in SolverName]
-    langs = [x.value for x in Lang]
-    run.add_argument("--solver", choices=solvers, help="override solver.name")
-    run.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, s")
-    run.add_argument("--gap", type=float, metavar="G", help="relative MIP gap, e.g. 0.001")
     run.add_argument("--threads", type=int, metavar="N", help="solver threads")
-    run.add_argument("--lang", choices=langs, help="pages' language (default: map.lang)")
     run.add_argument(
         "--to-postgis",
         metavar="URL",
@@ -142,7 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=_run)
 
-    sweep = add("sweep", "run the scenario for every combination of --set values")
+    sweep = add(
+        "sweep", "run the scenario for every combination of --set values", scenario, solver, lang
+    )
     sweep.add_argument(
         "--set",
         action="append",
@@ -153,15 +163,15 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", metavar="DIR", help="output folder (default out/<name>-sweep/)")
     sweep.add_argument("--workers", type=int, default=2, metavar="N", help="local processes")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://host:port")
-    sweep.add_argument("--solver", choices=solvers, help="override solver.name")
-    sweep.add_argument(
-        "--time-limit", type=float, metavar="S", help="solver time limit per point, s"
-    )
-    sweep.add_argument("--gap", type=float, metavar="G", help="relative MIP gap per point")
-    sweep.add_argument("--lang", choices=langs, help="the page's language (default: map.lang)")
     sweep.set_defaults(func=_sweep)
 
-    alt = add("alternatives", "several plans near the optimum that differ, and what they share")
+    alt = add(
+        "alternatives",
+        "several plans near the optimum that differ, and what they share",
+        scenario,
+        solver,
+        lang,
+    )
     alt.add_argument("--count", type=int, default=5, metavar="N", help="at most N plans (5)")
     alt.add_argument(
         "--within",
@@ -180,17 +190,11 @@ def _parser() -> argparse.ArgumentParser:
     alt.add_argument(
         "--out", metavar="DIR", help="output folder (default out/<name>-alternatives/)"
     )
-    alt.add_argument("--solver", choices=solvers, help="override solver.name")
-    alt.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per plan, s")
-    alt.add_argument("--gap", type=float, metavar="G", help="relative MIP gap per plan")
-    alt.add_argument("--lang", choices=langs, help="pages' language (default: map.lang)")
     alt.set_defaults(func=_alternatives)
 
-    compare = sub.add_parser("compare", help="what changed between two output folders")
+    compare = add("compare", "what changed between two output folders", talk)
     compare.add_argument("out_a", metavar="OUT_A")
     compare.add_argument("out_b", metavar="OUT_B")
-    compare.add_argument("-v", "--verbose", action="count", default=0)
-    compare.add_argument("-q", "--quiet", action="store_true")
     compare.set_defaults(func=_compare)
 
     tracking = sub.add_parser(
@@ -199,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
         description="schedule the stages of a plan's major projects backwards from their "
         "producing targets and mark what is overdue (挂图推进); writes tracking.html and "
         "tracking.csv into OUT_DIR",
+        parents=[talk, lang],
     )
     tracking.add_argument("out_dir", metavar="OUT_DIR", help="an output folder of 'landplan run'")
     tracking.add_argument(
@@ -210,9 +215,6 @@ def _parser() -> argparse.ArgumentParser:
         default=date.today(),
         help="the date overdue is counted to (YYYY-MM-DD; default today)",
     )
-    tracking.add_argument("--lang", choices=langs, help="labels (default: map.lang)")
-    tracking.add_argument("-v", "--verbose", action="count", default=0)
-    tracking.add_argument("-q", "--quiet", action="store_true")
     tracking.set_defaults(func=_track)
 
     for name, what in (("map", "map.html"), ("report", "report.html")):
@@ -220,11 +222,9 @@ def _parser() -> argparse.ArgumentParser:
             name,
             help=f"rebuild {what} from an output folder",
             description=f"rebuild {what} from an output folder written by 'landplan run'",
+            parents=[talk, lang],
         )
         page.add_argument("out_dir", metavar="OUT_DIR")
-        page.add_argument("--lang", choices=langs, help="labels (default: map.lang)")
-        page.add_argument("-v", "--verbose", action="count", default=0)
-        page.add_argument("-q", "--quiet", action="store_true")
         page.set_defaults(func=_page, page=what)
     return parser
 
@@ -402,7 +402,7 @@ def _day(text: str) -> date:
 
 def _track(args: argparse.Namespace) -> int:
     out = Path(args.out_dir)
-    board = track(out, Path(args.file), args.as_of, args.lang)
+    board = track(out, Path(args.file), as_of=args.as_of, lang=args.lang)
     projects = board.table["project_id"].nunique()
     overdue = board.overdue
     print(

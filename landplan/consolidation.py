@@ -132,7 +132,7 @@ def parcels_only(table: pd.DataFrame, spec: Consolidation | None = None) -> Plac
     )
 
 
-def places(inputs: Inputs, supply: np.ndarray, promised: np.ndarray, year: np.ndarray) -> Places:
+def places(inputs: Inputs, supply: np.ndarray, *, promised: np.ndarray, year: np.ndarray) -> Places:
     """The places of ``inputs``: parcels, and merged sites of ``supply`` land parcels
     not ``promised`` (``year``: when each parcel can be handed over)."""
     parcels = inputs.parcels
@@ -141,7 +141,7 @@ def places(inputs: Inputs, supply: np.ndarray, promised: np.ndarray, year: np.nd
     free = supply & ~promised & land & (parcels["status"].to_numpy() == "available")
     sites: list[tuple[int, ...]] = []
     if spec.merge is not None:
-        sites = merged_sets(parcels, free, spec.merge, _land_ranges(inputs.tables.projects))
+        sites = merged_sets(parcels, free, spec.merge, ranges=_land_ranges(inputs.tables.projects))
     table = _place_table(parcels, sites, year)
     n = len(parcels)
     rows = np.concatenate(
@@ -188,7 +188,7 @@ def neighbours(parcels: gpd.GeoDataFrame, which: np.ndarray, merge: MergeSpec) -
 
 
 def merged_sets(
-    parcels: gpd.GeoDataFrame, which: np.ndarray, merge: MergeSpec, ranges: np.ndarray
+    parcels: gpd.GeoDataFrame, which: np.ndarray, merge: MergeSpec, *, ranges: np.ndarray
 ) -> list[tuple[int, ...]]:
     """Every connected set of 2..``max_parcels`` neighbours among ``which`` that is
     ``useful`` for one of the area ``ranges``; each set's members in id order."""
@@ -336,7 +336,11 @@ def blocked_sites(
     for allowed, group in by_codes.items():
         which = land & np.isin(codes, list(allowed))
         ranges = projects.iloc[group][["area_min_ha", "area_max_ha"]].to_numpy(dtype=float)
-        sets = [s for s in merged_sets(parcels, which, merge, ranges) if not usable[list(s)].all()]
+        sets = [
+            s
+            for s in merged_sets(parcels, which, merge, ranges=ranges)
+            if not usable[list(s)].all()
+        ]
         for i in group:
             low, high = ranges[group.index(i)]
             fitting = [

@@ -31,9 +31,10 @@ FALSE_WORDS: Final = frozenset({"false", "0", "no", "n", "f", "否", ""})
 OVERLAP_TOLERANCE_M2: Final = 1.0
 
 # Daxing 14th Five-Year plan, targets for 2025: key -> (label, unit, 2020, 2025).
+# Shares are fractions in data; the unit "%" says a page shows them as percent.
 PLAN_TARGETS: Final = {
     "output_per_ha": ("industrial output per unit land", "万元/ha", 5_600.0, 10_000.0),
     "labour_productivity": ("labour productivity", "万元/person", 38.5, 50.0),
-    "rd_intensity": ("R&D intensity", "%", 1.44, 2.0),
-    "hightech_share": ("high-tech share of output", "%", 34.2, 45.0),
+    "rd_intensity": ("R&D intensity", "%", 0.0144, 0.02),
+    "hightech_output_share": ("high-tech share of output", "%", 0.342, 0.45),
 }

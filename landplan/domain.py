@@ -86,6 +86,17 @@ class Datum(StrEnum):
     GCJ02 = "gcj02"
 
 
+class Reason(StrEnum):
+    """Why a project is not placed (``allocation.csv``'s ``reason``; docs/outputs.md)."""
+
+    NO_ELIGIBLE_PARCEL = "no eligible parcel"  # every candidate removed by a rule
+    ANNUAL_CAPS = "annual caps"  # under phasing: its years have no land or budget left
+    OUTCOMPETED = "outcompeted"  # every eligible parcel went to other projects
+    BUDGET = "budget"  # its free parcels need more subsidy than is left
+    NOT_WORTH_PLACING = "not worth placing"  # its best free parcel has a negative value
+    SOLVER_STOPPED = "solver stopped"  # worth placing; the solver stopped within its gap
+
+
 class Rule(StrEnum):
     """A spatial rule: parcels touching a layer (or within a distance of it) are out."""
 

@@ -24,7 +24,7 @@ import pandas as pd
 from landplan.consolidation import Places, blocked_sites, places
 from landplan.constants import MU_PER_HA, SUPPLY_MODES
 from landplan.domain import LAND_KINDS, EntryScope, Need, Rule, Status
-from landplan.evaluation import Evaluation, evaluate
+from landplan.firm_evaluation import Evaluation, evaluate
 from landplan.inputs import Inputs
 from landplan.messages import EN, ZH, Words, label, say
 from landplan.scenario import EntryStandards, Phasing
@@ -103,7 +103,7 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
     # a parcel promised to a project (its locked_parcel) is reserved for it
     promised = np.zeros(len(real), dtype=bool)
     promised[locked_pos[is_locked]] = True
-    land = places(inputs, supply, promised, year)
+    land = places(inputs, supply, promised=promised, year=year)
     # from here on, "parcels" are the places: the parcels, then the merged sites
     parcels = land.table
     n_sites = land.n_sites

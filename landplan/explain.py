@@ -1,8 +1,9 @@
 """Why each project was placed where it was, or why it was not placed at all.
 
-Reasons (``reason`` codes, stable for scripts): ``no eligible parcel``, ``annual caps``
-(under phasing: each free option's year has no land or budget left),
-``outcompeted``, ``budget``, ``not worth placing``, ``solver stopped``; ``detail``
+Reasons (``reason`` codes, ``domain.Reason``, stable for scripts): ``no eligible
+parcel``, ``annual caps`` (under phasing: each free option's year has no land or
+budget left), ``outcompeted``, ``budget``, ``not worth placing``, ``solver
+stopped``; ``detail``
 gives what a sponsor asks next (which rule, which parcel, which project took it,
 how much subsidy was missing), in English, and ``reason_zh`` / ``detail_zh`` say
 both in Chinese (``messages.CATALOGUE``).
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from landplan.allocate import Allocation
+from landplan.domain import Reason
 from landplan.messages import ZH, Words, label, say
 from landplan.valuation import PricedPairs, is_land_pair
 
@@ -116,7 +118,7 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
     subsidy = pairs["subsidy"].to_numpy()
     starts = np.searchsorted(p_all, np.arange(len(projects) + 1))  # pairs are sorted by project
     caps = _YearLeft.of(priced, chosen, land_pair) if priced.context.phasing is not None else None
-    rows: list[tuple[str, str, str, str, Words]] = []
+    rows: list[tuple[str, str, str, Reason | str, Words]] = []
     for i, pid in enumerate(projects["project_id"]):
         if pid in where:
             site = int(place_of[pid])
@@ -132,7 +134,7 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
             rows.append((pid, where[pid], "placed", "", detail))
             continue
         if pid in priced.no_pairs:
-            rows.append((pid, "", "unplaced", "no eligible parcel", priced.no_pairs[pid]))
+            rows.append((pid, "", "unplaced", Reason.NO_ELIGIBLE_PARCEL, priced.no_pairs[pid]))
             continue
         own = np.arange(starts[i], starts[i + 1])
         j = j_all[own]
@@ -145,7 +147,7 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
                 parcel=jid[j_all[best]],
                 taker=taken_by.get(j_all[best], ""),
             )
-            rows.append((pid, "", "unplaced", "outcompeted", detail))
+            rows.append((pid, "", "unplaced", Reason.OUTCOMPETED, detail))
             continue
         options = own[free]
         affordable = (
@@ -156,30 +158,30 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
         if len(worth) and not in_caps[value[options] > 0].any():
             top = worth[np.argmax(value[worth])]
             detail = caps.say(top, len(worth)) if caps is not None else Words("", "")
-            rows.append((pid, "", "unplaced", "annual caps", detail))
+            rows.append((pid, "", "unplaced", Reason.ANNUAL_CAPS, detail))
         elif len(worth) and (not len(affordable) or value[affordable].max() <= 0):
             top = worth[np.argmax(value[worth])]
             detail = say(
                 "why.budget", parcel=jid[j_all[top]], subsidy=subsidy[top], left=budget_left or 0
             )
-            rows.append((pid, "", "unplaced", "budget", detail))
+            rows.append((pid, "", "unplaced", Reason.BUDGET, detail))
         elif not len(worth):
             top = options[np.argmax(value[options])]
             detail = say("why.not_worth", parcel=jid[j_all[top]], value=value[top])
-            rows.append((pid, "", "unplaced", "not worth placing", detail))
+            rows.append((pid, "", "unplaced", Reason.NOT_WORTH_PLACING, detail))
         else:
             top = affordable[np.argmax(value[affordable])]
             detail = say(
                 "why.stopped", parcel=jid[j_all[top]], value=value[top], gap=100 * allocation.gap
             )
-            rows.append((pid, "", "unplaced", "solver stopped", detail))
+            rows.append((pid, "", "unplaced", Reason.SOLVER_STOPPED, detail))
     return pd.DataFrame(
         [
             (
                 pid,
                 j,
                 status,
-                reason,
+                str(reason),
                 detail.en,
                 label(f"reason.{reason}", ZH) if reason else "",
                 detail.zh,

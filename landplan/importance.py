@@ -159,7 +159,7 @@ def _withhold_shared(j: int) -> dict[str, object]:
 @contextmanager
 def _quiet() -> Iterator[None]:
     """The re-solves' own log lines (one solve per parcel) hidden; progress is logged here."""
-    names = ("landplan.allocate", "landplan.pricing", "landplan.solve")
+    names = ("landplan.allocate", "landplan.engine", "landplan.column_generation", "landplan.solve")
     loggers = [logging.getLogger(n) for n in names]
     levels = [x.level for x in loggers]
     for x in loggers:

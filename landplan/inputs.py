@@ -69,7 +69,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     constraints = read_constraints(scenario.constraints, scenario.crs, found)
     if parcels is None:
         raise InputError(problems + found.problems)
-    near = read_near(scenario.near, parcels, scenario.crs, found)
+    near = read_near(scenario.near, parcels, crs=scenario.crs, problems=found)
     problems += found.problems
     avg = park_average_cost(parcels, tables.parks)
     rate = park_floor_rate(tables.parks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from landplan.domain import Kind
-from landplan.evaluation import Evaluation, park_tiers
+from landplan.firm_evaluation import Evaluation, park_tiers
 from landplan.inputs import Inputs
 
 

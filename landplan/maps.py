@@ -26,7 +26,7 @@ import pandas as pd
 from landplan.constants import MU_PER_HA
 from landplan.domain import Indicator
 from landplan.errors import LandplanError
-from landplan.evaluation import parcel_scores
+from landplan.firm_evaluation import parcel_scores
 from landplan.folder import PlanFolder, read_folder
 from landplan.messages import CATALOGUE, label
 from landplan.palettes import (

@@ -410,7 +410,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kpi.output_per_ha": ("地均工业产值", "Industrial output per unit land"),
     "kpi.labour_productivity": ("全员劳动生产率", "Labour productivity"),
     "kpi.rd_intensity": ("研发投入强度", "R&D intensity"),
-    "kpi.hightech_share": ("高精尖产业占比", "High-tech share of output"),
+    "kpi.hightech_output_share": ("高精尖产业占比", "High-tech share of output"),
     "kpi.output_per_mu": ("亩均产值", "Output per mu"),
     "kpi.tax_per_mu": ("亩均税收", "Tax per mu"),
     "unit.万元/ha": ("万元/公顷", "10k yuan/ha"),

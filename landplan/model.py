@@ -35,9 +35,7 @@ so a model of millions of pairs holds no name strings.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -119,7 +117,7 @@ class Model:
         return names
 
     def with_rows(
-        self, names: list[str], rows: sp.spmatrix, lower: np.ndarray, upper: np.ndarray
+        self, names: list[str], rows: sp.spmatrix, *, lower: np.ndarray, upper: np.ndarray
     ) -> Model:
         """This model with more rows (``rows``: one row per name over its columns)."""
         return replace(
@@ -198,110 +196,12 @@ class Model:
         parts = np.split(order, starts[1:])
         return sorted(parts, key=len, reverse=True)
 
-    def write(self, path: Path) -> None:
-        """Write the model as ``.lp`` (readable) or ``.mps`` (names kept, sanitised)."""
-        if path.suffix.lower() == ".mps":
-            path.write_text(self.to_mps(names=True), encoding="utf-8")
-        else:
-            path.write_text(self.to_lp(), encoding="utf-8")
-
-    def to_mps(self, names: bool = False) -> str:
-        """Free MPS, minimising −c. With ``names=False`` columns are x0…, rows r0…."""
-        cols = (
-            [_safe(n) for n in self.col_names()] if names else [f"x{i}" for i in range(self.n_cols)]
-        )
-        rows = (
-            [_safe(n) for n in self.row_names] if names else [f"r{i}" for i in range(self.n_rows)]
-        )
-        # FREE on the NAME line: CBC reads long names only when told the format is free
-        out = ["NAME landplan FREE", "ROWS", " N obj"]
-        for name, lo, hi in zip(rows, self.row_lower, self.row_upper, strict=True):
-            sense = "E" if lo == hi else ("L" if np.isinf(lo) else ("G" if np.isinf(hi) else "L"))
-            out.append(f" {sense} {name}")
-        out.append("COLUMNS")
-        csc = self.A
-        in_int = False
-        for k, col in enumerate(cols):
-            if bool(self.integer[k]) != in_int:
-                in_int = not in_int
-                out.append(f" MARKER 'MARKER' '{'INTORG' if in_int else 'INTEND'}'")
-            out.append(f" {col} obj {-self.c[k]:.12g}")
-            start, end = csc.indptr[k], csc.indptr[k + 1]
-            for r, v in zip(csc.indices[start:end], csc.data[start:end], strict=True):
-                out.append(f" {col} {rows[r]} {v:.12g}")
-        if in_int:
-            out.append(" MARKER 'MARKER' 'INTEND'")
-        out.append("RHS")
-        ranges = []
-        for name, lo, hi in zip(rows, self.row_lower, self.row_upper, strict=True):
-            if np.isinf(hi):
-                out.append(f" rhs {name} {lo:.12g}")
-            else:
-                out.append(f" rhs {name} {hi:.12g}")
-                if not np.isinf(lo) and lo != hi:
-                    ranges.append(f" rng {name} {hi - lo:.12g}")
-        if ranges:
-            out += ["RANGES", *ranges]
-        out.append("BOUNDS")
-        for col, integer, upper in zip(cols, self.integer, self.upper, strict=True):
-            if integer and upper == 1:
-                out.append(f" BV BND       {col}")
-            elif integer or np.isfinite(upper):
-                out.append(f" UP BND       {col} {upper:.12g}")
-        out.append("ENDATA")
-        return "\n".join(out) + "\n"
-
-    def to_lp(self) -> str:
-        """CPLEX LP text with the model's own names."""
-        cols = [_safe(n, lp=True) for n in self.col_names()]
-
-        def expr(idx: np.ndarray, vals: np.ndarray) -> str:
-            terms = [
-                f"{'+' if v >= 0 else '-'} {abs(v):.12g} {cols[i]}"
-                for i, v in zip(idx, vals, strict=True)
-            ]
-            return " ".join(terms) if terms else "0"
-
-        objective = expr(np.arange(self.n_cols), self.c)
-        lines = ["\\ landplan allocation model", "Maximize", f" value: {objective}", "Subject To"]
-        csr = self.A.tocsr()
-        for r, name in enumerate(self.row_names):
-            start, end = csr.indptr[r], csr.indptr[r + 1]
-            body = expr(csr.indices[start:end], csr.data[start:end])
-            lo, hi = self.row_lower[r], self.row_upper[r]
-            if lo == hi:
-                lines.append(f" {_safe(name, lp=True)}: {body} = {hi:.12g}")
-            else:
-                if not np.isinf(hi):
-                    lines.append(f" {_safe(name, lp=True)}: {body} <= {hi:.12g}")
-                if not np.isinf(lo):
-                    lines.append(f" {_safe(name, lp=True)}_lo: {body} >= {lo:.12g}")
-        bounds = [
-            f" 0 <= {c} <= {u:.12g}"
-            for c, i, u in zip(cols, self.integer, self.upper, strict=True)
-            if not i and np.isfinite(u)
-        ]
-        if bounds:
-            lines += ["Bounds", *bounds]
-        lines += ["Binary", *(f" {c}" for c, i in zip(cols, self.integer, strict=True) if i)]
-        lines.append("End")
-        return "\n".join(lines) + "\n"
-
 
 def _aux_positions(model: Model, cols: np.ndarray) -> np.ndarray:
     """Positions in ``model.aux_names`` of the non-pair columns among ``cols``."""
     aux_rank = np.cumsum(model.pair < 0) - 1
     result: np.ndarray = aux_rank[cols[model.pair[cols] < 0]]
     return result
-
-
-def _safe(name: str, lp: bool = False) -> str:
-    """Names for model files. MPS: no white space. LP also reserves ``-+[]:<>=^*/``."""
-    text = re.sub(r"\s", "_", str(name))
-    if lp:
-        text = text.replace("-", ".").replace("[", "(").replace("]", ")")
-        text = re.sub(r"[+:<>=^*/]", "_", text)
-    return text
 
 
 @dataclass

@@ -189,18 +189,24 @@ def evaluation_writers(result: RunResult) -> Writers:
         return {}
     recovered = renewal_table(result) if evaluation.renewal is not None else None
     return evaluation_files(
-        firms, evaluation.benchmarks, recovered, result.inputs.scenario.map.lang
+        firms, evaluation.benchmarks, recovered=recovered, lang=result.inputs.scenario.map.lang
     )
 
 
 def evaluation_files(
-    firms: pd.DataFrame, benchmarks: dict[str, float], recovered: pd.DataFrame | None, lang: str
+    firms: pd.DataFrame,
+    benchmarks: dict[str, float],
+    *,
+    recovered: pd.DataFrame | None,
+    lang: str,
 ) -> Writers:
     """``evaluation.csv`` and ``evaluation.xlsx`` of evaluated firms (and what renewal
     recovered), for ``run`` and for ``landplan evaluate``."""
     return {
         "evaluation.csv": lambda p: firms.to_csv(p, index=False, float_format="%.6g"),
-        "evaluation.xlsx": lambda p: write_evaluation_book(firms, benchmarks, recovered, lang, p),
+        "evaluation.xlsx": lambda p: write_evaluation_book(
+            firms, benchmarks, p, recovered=recovered, lang=lang
+        ),
     }
 
 

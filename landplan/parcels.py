@@ -70,7 +70,7 @@ def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
     problems = ProblemLog()
     frames = []
     for spec in scenario.layers:
-        frame = read_layer(spec, scenario.crs, problems, scenario.consolidation.swap)
+        frame = read_layer(spec, scenario.crs, problems, swap=scenario.consolidation.swap)
         if frame is not None:
             frames.append(frame)
     if not frames:
@@ -85,7 +85,7 @@ def load_parcels(scenario: Scenario) -> gpd.GeoDataFrame:
 
 
 def read_layer(
-    spec: LayerSpec, crs: str, problems: ProblemLog, swap: SwapSpec | None = None
+    spec: LayerSpec, crs: str, problems: ProblemLog, *, swap: SwapSpec | None = None
 ) -> gpd.GeoDataFrame | None:
     """Read one layer entry into contract columns; problems go to ``problems``.
 

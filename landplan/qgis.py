@@ -8,9 +8,9 @@ field aliases carry the map's Chinese and English labels.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 import pyogrio
@@ -22,57 +22,71 @@ from landplan.palettes import STATUS_COLOURS, sector_colours
 CLASS_EXPRESSION = 'CASE WHEN "sector" <> \'\' THEN "sector" ELSE \'status: \' || "status" END'
 
 
+# QGIS reads the style's document type from this line; ElementTree writes no doctype
+DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+
+
 def _rgba(colour: str, alpha: int) -> str:
     colour = colour.lstrip("#")
     r, g, b = (int(colour[k : k + 2], 16) for k in (0, 2, 4))
     return f"{r},{g},{b},{alpha}"
 
 
-def _symbol(name: str, fill: str, alpha: int, outline: str = "#222222") -> str:
+def _symbol(parent: ET.Element, name: str, fill: str, alpha: int) -> None:
+    """A solid fill symbol with a thin dark outline, under ``parent``."""
     options = {
         "color": _rgba(fill, alpha),
-        "outline_color": _rgba(outline, 255),
+        "outline_color": _rgba("#222222", 255),
         "outline_width": "0.26",
         "outline_width_unit": "MM",
         "style": "solid",
         "outline_style": "solid",
     }
-    body = "".join(f'<Option name="{k}" value="{v}" type="QString"/>' for k, v in options.items())
-    return (
-        f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-        f'<layer class="SimpleFill" pass="0" enabled="1" locked="0">'
-        f'<Option type="Map">{body}</Option></layer></symbol>'
+    symbol = ET.SubElement(
+        parent,
+        "symbol",
+        {"type": "fill", "name": name, "alpha": "1", "clip_to_extent": "1", "force_rhr": "0"},
     )
+    layer = ET.SubElement(
+        symbol, "layer", {"class": "SimpleFill", "pass": "0", "enabled": "1", "locked": "0"}
+    )
+    option_map = ET.SubElement(layer, "Option", {"type": "Map"})
+    for key, value in options.items():
+        ET.SubElement(option_map, "Option", {"name": key, "value": value, "type": "QString"})
 
 
 def parcel_style_qml(sectors: list[str], fields: list[str]) -> str:
     """The QML of the parcel layer: categories by sector, then by status; aliases."""
-    categories, symbols = [], []
+    root = ET.Element("qgis", {"version": "3.28.0", "styleCategories": "Symbology|Fields"})
+    renderer = ET.SubElement(
+        root,
+        "renderer-v2",
+        {
+            "type": "categorizedSymbol",
+            "attr": CLASS_EXPRESSION,
+            "symbollevels": "0",
+            "enableorderby": "0",
+            "forceraster": "0",
+            "referencescale": "-1",
+        },
+    )
+    categories = ET.SubElement(renderer, "categories")
+    symbols = ET.SubElement(renderer, "symbols")
     classes = [(s, c, 204) for s, c in sector_colours(sectors).items()]
     classes += [(f"status: {k}", c, 115) for k, c in STATUS_COLOURS.items()]
     for k, (value, colour, alpha) in enumerate(classes):
         label = value
         if value.startswith("status: "):
             label = CATALOGUE[f"status.{value[8:]}"][0] + " " + value
-        categories.append(
-            f'<category value={quoteattr(value)} symbol="{k}" label={quoteattr(label)}'
-            ' render="true"/>'
-        )
-        symbols.append(_symbol(str(k), colour, alpha))
-    aliases = "".join(
-        f'<alias field={quoteattr(f)} index="{k}" name={quoteattr(" / ".join(CATALOGUE[f]))}/>'
-        for k, f in enumerate(fields)
-        if f in CATALOGUE
-    )
-    return (
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-        '<qgis version="3.28.0" styleCategories="Symbology|Fields">'
-        f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(CLASS_EXPRESSION)}'
-        ' symbollevels="0" enableorderby="0" forceraster="0" referencescale="-1">'
-        f"<categories>{''.join(categories)}</categories>"
-        f"<symbols>{''.join(symbols)}</symbols></renderer-v2>"
-        f"<aliases>{aliases}</aliases></qgis>"
-    )
+        attributes = {"value": value, "symbol": str(k), "label": label, "render": "true"}
+        ET.SubElement(categories, "category", attributes)
+        _symbol(symbols, str(k), colour, alpha)
+    aliases = ET.SubElement(root, "aliases")
+    for k, field in enumerate(fields):
+        if field in CATALOGUE:
+            names = {"field": field, "index": str(k), "name": " / ".join(CATALOGUE[field])}
+            ET.SubElement(aliases, "alias", names)
+    return DOCTYPE + ET.tostring(root, encoding="unicode")
 
 
 def write_styles(gpkg: Path, sectors: list[str], fields: list[str]) -> None:

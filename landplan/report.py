@@ -18,7 +18,7 @@ from matplotlib.patches import Rectangle
 from landplan.charts import Image, figure, has_cjk_font, png
 from landplan.constants import MU_PER_HA
 from landplan.domain import Lang
-from landplan.evaluation import park_tiers
+from landplan.firm_evaluation import park_tiers
 from landplan.folder import PlanFolder, read_folder
 from landplan.messages import label
 from landplan.palettes import KIND_FILLS, sector_colours

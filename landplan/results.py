@@ -18,7 +18,7 @@ import pandas as pd
 
 from landplan.allocate import Allocation
 from landplan.constants import MU_PER_HA, PLAN_TARGETS, SUPPLY_MODES, VERSION
-from landplan.domain import LAND_KINDS, Rule, Target
+from landplan.domain import LAND_KINDS, Rule
 from landplan.inputs import Inputs
 from landplan.valuation import TERMS, PricedPairs
 
@@ -406,21 +406,22 @@ def costshare_by_park(result: RunResult) -> pd.DataFrame:
 
 
 def plan_kpis(placed_projects: pd.DataFrame, land_ha: float) -> dict[str, float | None]:
-    """The plan's indicators (``constants.PLAN_TARGETS``) over the placed projects."""
+    """The plan's indicators over the placed projects, each a ratio in its own unit:
+    output per ha (万元/ha), tax per mu (万元/亩), labour productivity (万元/person),
+    R&D intensity and high-tech output share (fractions). The keys are those of
+    ``constants.PLAN_TARGETS`` and of the targets a scenario imposes (``Target``)."""
     output = float(placed_projects["output"].sum())
-    jobs = float(placed_projects["jobs"].sum())
 
-    def ratio(a: float, b: float, scale: float = 1.0) -> float | None:
-        return round(a / b * scale, 4) if b > 0 else None
+    def ratio(a: float, b: float, digits: int = 4) -> float | None:
+        return round(a / b, digits) if b > 0 else None
 
+    hightech = float(placed_projects.loc[placed_projects["hightech"], "output"].sum())
     return {
         "output_per_ha": ratio(output, land_ha),
         "tax_per_mu": ratio(float(placed_projects["tax"].sum()), land_ha * MU_PER_HA),
-        "labour_productivity": ratio(output, jobs),
-        "rd_intensity": ratio(float(placed_projects["rd_spend"].sum()), output, 100.0),
-        "hightech_share": ratio(
-            float(placed_projects.loc[placed_projects["hightech"], "output"].sum()), output, 100.0
-        ),
+        "labour_productivity": ratio(output, float(placed_projects["jobs"].sum())),
+        "rd_intensity": ratio(float(placed_projects["rd_spend"].sum()), output, 6),
+        "hightech_output_share": ratio(hightech, output, 6),
     }
 
 
@@ -556,7 +557,7 @@ def summary(result: RunResult) -> dict[str, Any]:
             "most_hightech": alloc.hightech_first,
         },
         "targets": {
-            target.value: {"level": level, "plan": _target_value(placed_projects, land, target)}
+            target.value: {"level": level, "plan": kpis[target.value]}
             for target, level in result.inputs.scenario.targets.items()
         },
         "evaluation": _evaluation_summary(result),
@@ -712,21 +713,6 @@ def _rounded(value: Any, digits: int) -> float | None:
     """A number for JSON: rounded, None where missing."""
     number = float(value)
     return None if np.isnan(number) else round(number, digits)
-
-
-def _target_value(placed: pd.DataFrame, land_ha: float, target: Target) -> float | None:
-    """The plan's value of ``target``'s ratio (as the scenario states it)."""
-    output = float(placed["output"].sum())
-    numerator, denominator = {
-        Target.OUTPUT_PER_HA: (output, land_ha),
-        Target.LABOUR_PRODUCTIVITY: (output, float(placed["jobs"].sum())),
-        Target.RD_INTENSITY: (float(placed["rd_spend"].sum()), output),
-        Target.HIGHTECH_OUTPUT_SHARE: (
-            float(placed.loc[placed["hightech"], "output"].sum()),
-            output,
-        ),
-    }[target]
-    return round(numerator / denominator, 6) if denominator > 0 else None
 
 
 def resolved(result: RunResult) -> dict[str, Any]:

@@ -17,8 +17,8 @@ import pandas as pd
 from landplan.allocate import Allocation, allocate
 from landplan.costshare import share_costs
 from landplan.eligibility import Eligibility, eligible_pairs
-from landplan.evaluation import Evaluation, evaluate
 from landplan.explain import explain
+from landplan.firm_evaluation import Evaluation, evaluate
 from landplan.importance import parcel_importance
 from landplan.inputs import Inputs, load_inputs
 from landplan.output import evaluation_files, write_folder, writers
@@ -59,15 +59,15 @@ def compute(
         if importance
         else None
     )
-    return finish(inputs, priced, allocation, clock, importance=worth)
+    return finish(inputs, priced, allocation, clock=clock, importance=worth)
 
 
 def finish(
     inputs: Inputs,
     priced: PricedPairs,
     allocation: Allocation,
-    clock: float,
     *,
+    clock: float,
     importance: pd.DataFrame | None = None,
 ) -> RunResult:
     """The stages after the solve: explanations and cost shares (``clock``: when the
@@ -125,6 +125,8 @@ def write_evaluation(scenario: Scenario, out_dir: Path) -> Evaluation:
         scenario = replace(scenario, evaluation=EvaluationSpec())  # the documented defaults
     evaluation = evaluate(load_inputs(scenario))
     assert evaluation is not None
-    files = evaluation_files(evaluation.firms, evaluation.benchmarks, None, scenario.map.lang)
+    files = evaluation_files(
+        evaluation.firms, evaluation.benchmarks, recovered=None, lang=scenario.map.lang
+    )
     write_folder(out_dir, files)
     return evaluation

@@ -787,19 +787,19 @@ class _Parser:
             )
             return None
         first, last = int(years[0]), int(years[1])
-        budget = self.per_year(raw.get("budget"), "phasing.budget", first, last)
+        budget = self.per_year(raw.get("budget"), "phasing.budget", first=first, last=last)
         land: Any = None
         given = raw.get("land_ha")
         if isinstance(given, dict) and any(isinstance(v, dict) for v in given.values()):
             land = {
-                str(park): self.per_year(v, f"phasing.land_ha.{park}", first, last) or {}
+                str(park): self.per_year(v, f"phasing.land_ha.{park}", first=first, last=last) or {}
                 for park, v in given.items()
             }
         else:
-            land = self.per_year(given, "phasing.land_ha", first, last)
+            land = self.per_year(given, "phasing.land_ha", first=first, last=last)
         return Phasing(years=(first, last), budget=budget, land_ha=land, **values)
 
-    def per_year(self, value: Any, key: str, first: int, last: int) -> dict[int, float] | None:
+    def per_year(self, value: Any, key: str, *, first: int, last: int) -> dict[int, float] | None:
         """A cap per year: one number for every year, or ``{year: number}``."""
         if value is None:
             return None

@@ -1,9 +1,10 @@
 """Solve a ``Model`` with HiGHS (in process) or CBC (PuLP's bundled binary).
 
 Both take the model's sparse matrix as it is: HiGHS through ``highspy.passModel``,
-CBC through an MPS file written in one pass. PuLP's expression layer is not used
-(at 200k variables building ``lpSum`` expressions costs more than solving; see
-``bench/bench_allocate.py``).
+CBC through an MPS file that HiGHS's own writer writes. PuLP's expression layer is
+not used (at 200k variables building ``lpSum`` expressions costs more than
+solving; see ``bench/bench_allocate.py``). ``export_model`` writes the model for
+people and other solvers, with its row and column names, by the same writer.
 """
 
 from __future__ import annotations
@@ -159,26 +160,32 @@ class Progress:
 _CBC_PROGRESS = re.compile(r"(-?[\d.eE+]+) best solution, best possible (-?[\d.eE+]+)")
 
 
+def _quiet_highs() -> highspy.Highs:
+    """A HiGHS instance that prints nothing."""
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _highs(options: SolverOptions) -> highspy.Highs:
     """A quiet HiGHS instance with the scenario's limits."""
     # HiGHS keeps one thread pool per process, sized by the first run; another
     # thread count later would make ``run`` fail, so start each solve afresh
     highspy.Highs.resetGlobalScheduler(True)
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = _quiet_highs()
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.gap))
     h.setOptionValue("threads", int(options.threads))
     return h
 
 
-def _highs_lp(model: Model) -> highspy.HighsLp:
-    """The model as HiGHS's column-wise LP, maximising."""
+def _highs_lp(model: Model, *, minimise: bool = False) -> highspy.HighsLp:
+    """The model as HiGHS's column-wise LP: maximising c, or minimising −c."""
     lp = highspy.HighsLp()
     lp.num_col_ = model.n_cols
     lp.num_row_ = model.n_rows
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = model.c.astype(float)
+    lp.sense_ = highspy.ObjSense.kMinimize if minimise else highspy.ObjSense.kMaximize
+    lp.col_cost_ = -model.c.astype(float) if minimise else model.c.astype(float)
     lp.col_lower_ = np.zeros(model.n_cols)
     inf = highspy.kHighsInf
     lp.col_upper_ = np.where(np.isinf(model.upper), inf, model.upper)
@@ -192,6 +199,66 @@ def _highs_lp(model: Model) -> highspy.HighsLp:
     lp.a_matrix_.num_col_ = model.n_cols
     lp.a_matrix_.num_row_ = model.n_rows
     return lp
+
+
+def _integral(lp: highspy.HighsLp, model: Model) -> None:
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[i] for i in model.integer.astype(np.int8).tolist()]
+
+
+def _write(lp: highspy.HighsLp, path: Path) -> None:
+    h = _quiet_highs()
+    h.passModel(lp)
+    if h.writeModel(str(path)) == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS could not write the model to {path}")
+
+
+def export_model(model: Model, path: Path) -> None:
+    """Write ``model`` with its names: ``.mps`` (minimising −c, as every MPS reader
+    expects) or ``.lp`` (maximising c; names in ASCII, ``[`` ``]`` as ``(`` ``)``,
+    other characters the LP format reserves as ``_`` or ``.``, Chinese as ``u`` and
+    its code point), both by HiGHS's writer; CBC and HiGHS read either."""
+    lp_format = path.suffix.lower() != ".mps"
+    lp = _highs_lp(model, minimise=not lp_format)
+    _integral(lp, model)
+    name = _lp_name if lp_format else _mps_name
+    lp.col_names_ = [name(n) for n in model.col_names()]
+    lp.row_names_ = [name(str(n)) for n in model.row_names]
+    _write(lp, path)
+    if lp_format:
+        _long_section_names(path)
+
+
+# HiGHS heads the LP file's sections "bin", "gen" and "semi" (empty ones too); CBC's
+# LP reader (CoinLpIO) knows only the long names and reads "bin" as a variable, so
+# it would solve the relaxation. The sections get their long names, empty ones go.
+_SECTIONS = {"bin": "binary", "gen": "general", "semi": "semi-continuous"}
+_KEYWORDS = {"max", "min", "st", "bounds", "end", *_SECTIONS}
+
+
+def _long_section_names(path: Path) -> None:
+    lines = path.read_text(encoding="ascii").splitlines()
+    out: list[str] = []
+    for k, line in enumerate(lines):
+        if line in _SECTIONS:
+            following = lines[k + 1] if k + 1 < len(lines) else "end"
+            if following in _KEYWORDS:
+                continue  # an empty section
+            line = _SECTIONS[line]
+        out.append(line)
+    path.write_text("\n".join(out) + "\n", encoding="ascii")
+
+
+def _mps_name(name: str) -> str:
+    """MPS: a name is one word."""
+    return re.sub(r"\s", "_", name)
+
+
+def _lp_name(name: str) -> str:
+    """The LP format's names: ASCII letters, digits and ``!"#$%&()/,.;?@_`'{}|~``."""
+    text = _mps_name(name).replace("-", ".").replace("[", "(").replace("]", ")")
+    text = re.sub(r"[+:<>=^*/]", "_", text)
+    return "".join(c if c.isascii() else f"u{ord(c):04x}" for c in text)
 
 
 class LpSession:
@@ -244,8 +311,7 @@ def _solve_highs(
     h = _highs(options)
     lp = _highs_lp(model)
     if not relax:
-        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-        lp.integrality_ = [kinds[i] for i in model.integer.astype(np.int8).tolist()]
+        _integral(lp, model)
         progress = Progress("HiGHS")
         h.cbMipInterrupt.subscribe(progress.highs)
     clock = time.perf_counter()
@@ -299,13 +365,15 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
     with tempfile.TemporaryDirectory(prefix="landplan-cbc-") as tmp:
         mps = Path(tmp) / "model.mps"
         sol = Path(tmp) / "solution.txt"
-        mps.write_text(model.to_mps(names=False), encoding="ascii")
+        lp = _highs_lp(model, minimise=True)  # CBC minimises; its columns c0, c1, ...
+        _integral(lp, model)
+        _write(lp, mps)
         warm: list[str] = []
         if start is not None:
             # CBC's MIP start file has the layout of its solution file (as PuLP writes it)
             mst = Path(tmp) / "start.txt"
             lines = ["Stopped on time - objective value 0"]
-            lines += [f"{k:>7} x{k} {v:>15.12g} {0:>23}" for k, v in enumerate(start)]
+            lines += [f"{k:>7} c{k} {v:>15.12g} {0:>23}" for k, v in enumerate(start)]
             mst.write_text("\n".join(lines) + "\n", encoding="ascii")
             warm = ["-mips", str(mst)]
         command = [
@@ -347,7 +415,7 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
     x = np.zeros(model.n_cols)
     for line in lines[1:]:
         parts = line.replace("**", " ").split()
-        if len(parts) >= 3 and parts[1].startswith("x"):
+        if len(parts) >= 3 and parts[1].startswith("c"):
             x[int(parts[1][1:])] = float(parts[2])
     x = np.where(model.integer, np.round(x), x)
     objective = float(model.c @ x)

@@ -94,7 +94,7 @@ class NearLayer:
 
 
 def read_near(
-    specs: tuple[NearSpec, ...], parcels: gpd.GeoDataFrame, crs: str, problems: ProblemLog
+    specs: tuple[NearSpec, ...], parcels: gpd.GeoDataFrame, *, crs: str, problems: ProblemLog
 ) -> tuple[NearLayer, ...]:
     """Every ``near:`` layer, read once and measured against every parcel."""
     layers = []

@@ -225,7 +225,7 @@ def _check_order(source: str, pid: str, rows: pd.DataFrame, log: ProblemLog) -> 
             )
 
 
-def schedule(rows: pd.DataFrame, plan: pd.DataFrame, spec: Tracking, as_of: date) -> Board:
+def schedule(rows: pd.DataFrame, plan: pd.DataFrame, spec: Tracking, *, as_of: date) -> Board:
     """Every tracked project's four stages with deadlines and status (``Board``).
 
     Tracked: the plan's placed major projects and any placed project the file names.
@@ -444,14 +444,14 @@ def _board(folder: PlanFolder, board: Board, stage: pd.Series, lang: str) -> str
     )
 
 
-def track(out_dir: Path, file: Path, as_of: date, lang: str | None = None) -> Board:
+def track(out_dir: Path, file: Path, *, as_of: date, lang: str | None = None) -> Board:
     """Read the tracking file against ``out_dir``'s plan and write ``tracking.csv`` and
     ``tracking.html`` there, both or neither."""
     folder = read_folder(out_dir)
     spec = Tracking(**(folder.scenario.get("tracking") or {}))
     plan = folder.allocation
     rows = read_tracking(file, plan, as_of)
-    board = schedule(rows, plan, spec, as_of)
+    board = schedule(rows, plan, spec, as_of=as_of)
     parks = folder.parcels.set_index("parcel_id")["park"]
     board.table["park"] = [
         parks.get(str(j).split("+")[0], "") for j in board.table["parcel_id"].astype(str)

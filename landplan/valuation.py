@@ -27,7 +27,7 @@ from landplan.constants import M2_PER_HA
 from landplan.costshare import base_and_cap, spread_ceiling
 from landplan.domain import LAND_KINDS, Bearer, Need
 from landplan.eligibility import Eligibility
-from landplan.evaluation import Evaluation
+from landplan.firm_evaluation import Evaluation
 from landplan.inputs import Inputs
 from landplan.messages import Words, say
 from landplan.scenario import CostShare, Objective, Phasing, Targets

@@ -66,19 +66,22 @@ def headline_counts(summary: dict[str, Any]) -> dict[str, str]:
 
 
 def kpi_rows(summary: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """The plan's indicators: each 2025 target with 2020 and this plan, then 亩均
-    output and tax (the plan sets no target for them)."""
-    rows = [
-        {
-            "key": key,
-            "indicator": label(f"kpi.{key}", lang, default=t["label"]),
-            "unit": label(f"unit.{t['unit']}", lang, default=t["unit"]),
-            "base2020": t["2020"],
-            "target2025": t["2025"],
-            "plan": t["plan"],
-        }
-        for key, t in summary["targets_2025"].items()
-    ]
+    """The plan's indicators as a page shows them (shares in percent): each 2025
+    target with 2020 and this plan, then 亩均 output and tax (the plan sets no target
+    for them)."""
+    rows = []
+    for key, t in summary["targets_2025"].items():
+        scale = 100.0 if t["unit"] == "%" else 1.0  # shares are fractions in the data
+        rows.append(
+            {
+                "key": key,
+                "indicator": label(f"kpi.{key}", lang, default=t["label"]),
+                "unit": label(f"unit.{t['unit']}", lang, default=t["unit"]),
+                "base2020": _scaled(t["2020"], scale),
+                "target2025": _scaled(t["2025"], scale),
+                "plan": _scaled(t["plan"], scale),
+            }
+        )
     kpis = summary["kpis"]
     per_ha = kpis.get("output_per_ha")
     for key, value in (
@@ -96,6 +99,10 @@ def kpi_rows(summary: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _scaled(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from wcwidth import wcswidth
 
 from landplan.constants import MU_PER_HA
 from landplan.domain import Indicator
-from landplan.evaluation import park_tiers
+from landplan.firm_evaluation import park_tiers
 from landplan.folder import PlanFolder, read_folder
 from landplan.messages import label
 from landplan.views import headline_counts, kpi_rows, sector_name, unplaced_reasons
@@ -78,9 +78,10 @@ def write_workbook(out_dir: Path, target: Path, lang: str | None = None) -> None
 def write_evaluation_book(
     firms: pd.DataFrame,
     benchmarks: dict[str, float],
+    target: Path,
+    *,
     recovered: pd.DataFrame | None,
     lang: str,
-    target: Path,
 ) -> None:
     """``evaluation.xlsx``: every firm with its indicators, score and tier; the parks
     by tier against the district's benchmarks; the recovered land, when renewal is on."""

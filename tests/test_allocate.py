@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landplan.allocate import canonical
 from landplan.cli import main
 from landplan.errors import InfeasibleError
 from landplan.model import build_model
 from landplan.run import compute
 from landplan.scenario import load_scenario
+from landplan.ties import canonical
 from tests.conftest import Builder, land_row, project_row
 from tests.instances import priced_table
 from tests.oracle import brute_force, check_plan, eligible

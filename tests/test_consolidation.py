@@ -15,15 +15,16 @@ import pytest
 import scipy.sparse as sp
 from shapely.geometry import box
 
-from landplan.allocate import allocate, solve_model
+from landplan.allocate import allocate
 from landplan.cli import main
+from landplan.column_generation import solve_priced
 from landplan.consolidation import Places
 from landplan.domain import SolveStatus
 from landplan.eligibility import eligible_pairs
+from landplan.engine import solve_model
 from landplan.errors import InfeasibleError
 from landplan.inputs import load_inputs
 from landplan.model import build_model, returned_parcels
-from landplan.pricing import solve_priced
 from landplan.scenario import (
     Consolidation,
     CostShare,

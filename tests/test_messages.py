@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from landplan import maps
-from landplan.domain import Bearer, Kind, Priority, SolveStatus, Status
+from landplan.domain import Bearer, Kind, Priority, Reason, SolveStatus, Status
 from landplan.folder import read_folder
 from landplan.messages import CATALOGUE, EN, ZH, Words, label, placeholders, say
 from landplan.render import static
@@ -83,8 +83,8 @@ def test_every_value_shown_in_words_has_an_entry() -> None:
         assert f"value.{bearer}" in CATALOGUE
     for priority in Priority:
         assert f"value.{priority}" in CATALOGUE
-    for code in ("no eligible parcel", "outcompeted", "budget", "not worth placing"):
-        assert f"reason.{code}" in CATALOGUE
+    for reason in Reason:
+        assert f"reason.{reason}" in CATALOGUE
     for column in HEADLINES + tuple(PAYERS):
         assert column in CATALOGUE or f"sweep.{column}" in CATALOGUE
 

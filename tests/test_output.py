@@ -48,7 +48,7 @@ def test_demo_run_writes_the_contract_files(demo_out: Path) -> None:
         "tax_per_mu",
         "labour_productivity",
         "rd_intensity",
-        "hightech_share",
+        "hightech_output_share",
     }
     shares = pd.read_csv(demo_out / "costshare.csv")
     assert len(shares) == summary["projects"]["placed"]
@@ -84,9 +84,13 @@ def test_kpis_are_computed_from_the_placed_projects(demo_out: Path) -> None:
         placed["tax"].sum() / (land * 15), rel=1e-4
     )
     ht = placed["hightech"] == "是"
-    assert summary["kpis"]["hightech_share"] == pytest.approx(
-        100 * placed.loc[ht, "output"].sum() / placed["output"].sum(), rel=1e-4
+    assert summary["kpis"]["hightech_output_share"] == pytest.approx(
+        placed.loc[ht, "output"].sum() / placed["output"].sum(), rel=1e-5
     )
+    assert summary["kpis"]["rd_intensity"] == pytest.approx(
+        placed["rd_spend"].sum() / placed["output"].sum(), rel=1e-5
+    )  # a fraction in the data, like targets.rd_intensity
+    assert summary["targets"]["output_per_ha"]["plan"] == summary["kpis"]["output_per_ha"]
 
 
 def test_both_solvers_agree_on_the_demo(demo_out: Path, tmp_path: Path) -> None:

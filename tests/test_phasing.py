@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landplan.allocate import solve_model
 from landplan.cli import main
+from landplan.column_generation import solve_priced
 from landplan.domain import SolveStatus
+from landplan.engine import solve_model
 from landplan.model import build_model
-from landplan.pricing import solve_priced
 from landplan.run import compute
 from landplan.scenario import Phasing, SolverOptions, load_scenario
 from tests.conftest import Builder, land_row, project_row

@@ -73,7 +73,7 @@ class PricingStats:
         )
 
 
-def best_per_project(model: Model, score: np.ndarray, cols: np.ndarray, k: int) -> np.ndarray:
+def best_per_project(model: Model, score: np.ndarray, cols: np.ndarray, *, k: int) -> np.ndarray:
     """Among pair columns ``cols``, the ``k`` with the highest ``score`` per project."""
     if not len(cols):
         return cols
@@ -105,9 +105,9 @@ def settled(
     model: Model,
     options: SolverOptions,
     start: np.ndarray | None,
+    *,
     bound: float,
     runtime_s: float,
-    *,
     integral: bool = False,
 ) -> Solution | None:
     """``start`` as the answer when ``bound`` (on every plan of ``model``) proves it
@@ -145,7 +145,7 @@ def solve_priced(
     """
     clock = time.perf_counter()
     pair_cols = np.flatnonzero(model.pair >= 0)
-    initial = [best_per_project(model, model.c, pair_cols, first)]
+    initial = [best_per_project(model, model.c, pair_cols, k=first)]
     initial.append(np.flatnonzero(model.pair < 0))
     if start is not None:
         initial.append(np.flatnonzero(start > 0.5))
@@ -171,7 +171,7 @@ def solve_priced(
         candidates = np.flatnonzero(~in_lp & (reduced > tol))
         if not len(candidates) or rounds >= MAX_ROUNDS:
             break
-        new = best_per_project(model, reduced, candidates, add)
+        new = best_per_project(model, reduced, candidates, k=add)
         lp.add(new)
         in_lp[new] = True
         status, y = lp.run()
@@ -185,7 +185,7 @@ def solve_priced(
         f"{model.n_cols:,}",
     )
     kept = np.flatnonzero(in_lp)
-    done = settled(model, options, start, bound, lp_s, integral=integral)
+    done = settled(model, options, start, bound=bound, runtime_s=lp_s, integral=integral)
     if done is not None:
         log.info("pricing: the start plan is within the gap of the full LP bound")
         return done, PricingStats(len(pair_cols), len(kept), rounds, 0, bound, lp_s, 0.0)

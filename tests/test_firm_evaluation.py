@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from landplan.cli import main
-from landplan.evaluation import evaluate
+from landplan.firm_evaluation import evaluate
 from landplan.inputs import load_inputs
 from landplan.run import compute
 from landplan.scenario import load_scenario

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from landplan import allocate, pricing
+from landplan import column_generation, engine
+from landplan.column_generation import solve_priced
 from landplan.domain import SolveStatus
 from landplan.model import build_model
-from landplan.pricing import solve_priced
 from landplan.scenario import CostShare, Objective, SolverOptions
 from landplan.solve import solve
 from landplan.valuation import PricedPairs
@@ -124,19 +124,19 @@ def test_a_start_within_the_gap_of_the_lp_bound_needs_no_mip(
         lp = solve(model, exact, relax=True).objective
         loose = SolverOptions(name="highs", gap=1.0)  # type: ignore[arg-type]
         with monkeypatch.context() as m:
-            m.setattr(allocate, "solve_split", _no_mip)
-            m.setattr(pricing, "_restricted_mip", _no_mip)
+            m.setattr(engine, "solve_split", _no_mip)
+            m.setattr(column_generation, "_restricted_mip", _no_mip)
             for options, path in ((loose, "split"), (loose, "pricing")):
                 if path == "pricing":
-                    found, _ = pricing.solve_priced(model, options, plan.x)
+                    found, _ = column_generation.solve_priced(model, options, plan.x)
                 else:
-                    found = allocate.solve_model(model, options, plan.x)[0]
+                    found = engine.solve_model(model, options, plan.x)[0]
                 assert found.objective == pytest.approx(plan.objective)
                 assert found.bound == pytest.approx(lp, abs=1e-6)
                 assert found.bound >= expected - 1e-6
         # at gap 0 a start short of the LP bound is not taken: the MIP runs
         if lp - plan.objective > 1e-6:
-            found = allocate.solve_model(model, exact, plan.x)[0]
+            found = engine.solve_model(model, exact, plan.x)[0]
             assert found.objective == pytest.approx(expected, abs=1e-6)
         settled += 1
     assert settled >= 20
@@ -176,8 +176,8 @@ def test_a_count_settles_on_the_lp_bound_rounded_down() -> None:
     exact = SolverOptions(name="highs", gap=0.0)  # type: ignore[arg-type]
     assert solve(model, exact, relax=True).objective == pytest.approx(1.5)
     start = np.array([1.0, 0.0])
-    assert pricing.settled(model, exact, start, 1.5, 0.0) is None
-    found = pricing.settled(model, exact, start, 1.5, 0.0, integral=True)
+    assert column_generation.settled(model, exact, start, bound=1.5, runtime_s=0.0) is None
+    found = column_generation.settled(model, exact, start, bound=1.5, runtime_s=0.0, integral=True)
     assert found is not None and found.objective == 1.0 and found.bound == 1.0
 
 
