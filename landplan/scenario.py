@@ -356,7 +356,8 @@ class MapSpec:
 class SolverOptions:
     """The MIP solver and when it may stop (relative gap to the proven bound, seconds)."""
 
-    # HiGHS: faster than CBC at every size measured (bench/bench_engine.py)
+    # HiGHS by default: in process (no model file, no subprocess) and the LP engine of
+    # column generation anyway; CBC is as fast on some sizes (README, bench_engine.py)
     name: SolverName = SolverName.HIGHS
     gap: float = _num(1e-4, high=1.0)
     time_limit: float = _num(120.0, low_open=True)

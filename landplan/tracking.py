@@ -5,7 +5,7 @@ A plan's major projects go through 签约 signed → 开工 started → 竣工 f
 actual dates and the responsible unit (``project_id, stage, planned, actual,
 unit``). Deadlines are scheduled backwards from the target producing date: a
 stage with a planned date keeps it; one without is due the months of
-``tracking:`` before the next stage's deadline (docs/tracking.md). A stage with
+``tracking:`` before the next stage's deadline (docs/phasing.md, "Tracking"). A stage with
 no actual date whose deadline has passed is overdue.
 
 ``track`` writes ``tracking.csv`` (one row per project and stage) and

@@ -67,66 +67,81 @@ def project_row(pid: str, **kw: Any) -> dict[str, Any]:
 Builder = Callable[..., Path]
 
 
-@pytest.fixture
-def make_scenario(tmp_path: Path) -> Builder:
-    """Write a scenario folder and return the YAML path.
+def build_scenario(
+    folder: Path,
+    land: list[dict[str, Any]] | None = None,
+    factories: list[dict[str, Any]] | None = None,
+    projects: list[dict[str, Any]] | None = None,
+    zoning: dict[str, str] | None = None,
+    parks: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+    layers: list[dict[str, Any]] | None = None,
+) -> Path:
+    """Write a scenario folder in ``folder`` and return the YAML path.
 
     Keywords: ``land`` and ``factories`` (rows for two GeoPackage layers), ``projects``,
     ``zoning`` (sector -> codes), ``parks`` (rows), ``extra`` (scenario keys),
     ``layers`` (replace the layer list).
     """
+    land = land if land is not None else [land_row("L1", 0), land_row("L2", 1)]
+    gpkg = folder / "parcels.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    gpd.GeoDataFrame(land, crs="EPSG:4548").to_file(gpkg, layer="land", engine="pyogrio")
+    entries = [{"path": "parcels.gpkg", "layer": "land", "kind": "vacant"}]
+    if factories:
+        gpd.GeoDataFrame(factories, crs="EPSG:4548").to_file(gpkg, layer="fact", engine="pyogrio")
+        entries.append({"path": "parcels.gpkg", "layer": "fact", "kind": "factory"})
+    projects = projects if projects is not None else [project_row("P1")]
+    pd.DataFrame(projects).to_csv(folder / "projects.csv", index=False)
+    zoning = zoning or {"bio": "M1;M4", "it": "M4;B29"}
+    pd.DataFrame([{"sector": s, "allowed_zoning": z} for s, z in zoning.items()]).to_csv(
+        folder / "zoning.csv", index=False
+    )
+    doc: dict[str, Any] = {
+        "name": "t",
+        "crs": "EPSG:4548",
+        "layers": layers if layers is not None else entries,
+        "projects": "projects.csv",
+        "zoning": "zoning.csv",
+    }
+    if parks is not None:
+        pd.DataFrame(parks).to_csv(folder / "parks.csv", index=False)
+        doc["parks"] = "parks.csv"
+    doc.update(extra or {})
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
 
-    def build(
-        land: list[dict[str, Any]] | None = None,
-        factories: list[dict[str, Any]] | None = None,
-        projects: list[dict[str, Any]] | None = None,
-        zoning: dict[str, str] | None = None,
-        parks: list[dict[str, Any]] | None = None,
-        extra: dict[str, Any] | None = None,
-        layers: list[dict[str, Any]] | None = None,
-    ) -> Path:
-        land = land if land is not None else [land_row("L1", 0), land_row("L2", 1)]
-        gpkg = tmp_path / "parcels.gpkg"
-        if gpkg.exists():
-            gpkg.unlink()
-        gpd.GeoDataFrame(land, crs="EPSG:4548").to_file(gpkg, layer="land", engine="pyogrio")
-        entries = [{"path": "parcels.gpkg", "layer": "land", "kind": "vacant"}]
-        if factories:
-            gpd.GeoDataFrame(factories, crs="EPSG:4548").to_file(
-                gpkg, layer="fact", engine="pyogrio"
-            )
-            entries.append({"path": "parcels.gpkg", "layer": "fact", "kind": "factory"})
-        projects = projects if projects is not None else [project_row("P1")]
-        pd.DataFrame(projects).to_csv(tmp_path / "projects.csv", index=False)
-        zoning = zoning or {"bio": "M1;M4", "it": "M4;B29"}
-        pd.DataFrame([{"sector": s, "allowed_zoning": z} for s, z in zoning.items()]).to_csv(
-            tmp_path / "zoning.csv", index=False
-        )
-        doc: dict[str, Any] = {
-            "name": "t",
-            "crs": "EPSG:4548",
-            "layers": layers if layers is not None else entries,
-            "projects": "projects.csv",
-            "zoning": "zoning.csv",
-        }
-        if parks is not None:
-            pd.DataFrame(parks).to_csv(tmp_path / "parks.csv", index=False)
-            doc["parks"] = "parks.csv"
-        doc.update(extra or {})
-        path = tmp_path / "scenario.yaml"
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-        return path
+
+@pytest.fixture
+def make_scenario(tmp_path: Path) -> Builder:
+    """``build_scenario`` in the test's own folder."""
+
+    def build(**kw: Any) -> Path:
+        return build_scenario(tmp_path, **kw)
 
     return build
 
 
 @pytest.fixture(scope="session")
 def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo scenario run once per test session (CBC, as the scenario says)."""
+    """The demo scenario run once per test session (HiGHS, as the scenario says); every
+    test that reads the demo's outputs shares it."""
     from landplan.cli import main
 
     out = tmp_path_factory.mktemp("demo") / "daxing-demo"
     assert main(["run", str(DEMO), "--out", str(out), "-q"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_cbc_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo run once more per session, with CBC at the demo's own gap."""
+    from landplan.cli import main
+
+    out = tmp_path_factory.mktemp("demo-cbc") / "daxing-demo"
+    assert main(["run", str(DEMO), "--out", str(out), "--solver", "cbc", "-q"]) == 0
     return out
 
 

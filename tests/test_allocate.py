@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from landplan.cli import main
-from landplan.errors import InfeasibleError
-from landplan.model import build_model
 from landplan.run import compute
 from landplan.scenario import load_scenario
-from landplan.ties import canonical
 from tests.conftest import Builder, land_row, project_row
-from tests.instances import priced_table
 from tests.oracle import brute_force, check_plan, eligible
 from tests.scenarios import LocationOracle, random_scenario
 
@@ -72,56 +65,6 @@ def test_plans_satisfy_the_contract_and_are_optimal_end_to_end(make_scenario: Bu
             budget,
         )
         assert result.allocation.objective == pytest.approx(best, abs=1e-4)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        (
-            {"projects": [project_row("P1", sector="it", must_place="是")]},
-            r"must-place project P1 has no eligible parcel — zoning",
-        ),
-        (
-            {
-                "land": [land_row("L1", 0)],
-                "projects": [
-                    project_row("P1", must_place="yes"),
-                    project_row("P2", must_place="yes"),
-                ],
-            },
-            r"must-place projects P1, P2 \(2\) can only use parcels L1 \(1\)",
-        ),
-        (
-            {
-                "projects": [project_row("P1", must_place="1", hightech="1")],
-                "extra": {"costshare": {"budget": 100}},
-            },
-            r"needs at least 300 万元 of subsidy .* costshare.budget is 100",
-        ),
-        (
-            {
-                "factories": [land_row("F1", 5, floor_area_m2=3000)],
-                "projects": [
-                    project_row(f"P{i}", need="floor", floor_m2=2000, must_place="1")
-                    for i in (1, 2)
-                ],
-            },
-            r"P1, P2 can only go to factory F1 and need 4,000 m² of its 3,000 m²",
-        ),
-        (
-            {
-                "land": [land_row("L1", 0, zoning="B29")],
-                "projects": [project_row("P1", must_place="1", locked_parcel="L1")],
-            },
-            r"P1 has no eligible parcel — locked parcel L1 is not eligible: zoning",
-        ),
-    ],
-)
-def test_infeasibility_is_explained_before_solving(
-    make_scenario: Builder, kwargs: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(InfeasibleError, match=message):
-        compute(load_scenario(make_scenario(**kwargs)))
 
 
 def test_floor_projects_share_a_factory_within_its_floor_space(make_scenario: Builder) -> None:
@@ -204,64 +147,3 @@ def test_location_terms_targets_and_priority_against_enumeration(
         seen["locked"] += len(locked) > 0
         seen["hightech_first"] += scenario.objective.priority == "hightech_first"
     assert min(seen.values()) >= 1, seen  # every feature was exercised
-
-
-def test_an_unreachable_target_exits_3_naming_it_and_the_best_level(
-    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # P1 must be placed: 1,000 万元 on 1 ha. With P2 (5,000 on 1 ha) the plan
-    # reaches 6,000 / 2 ha = 3,000 万元/ha at best, short of 4,000.
-    path = make_scenario(
-        projects=[
-            project_row("P1", output=1000, must_place="1"),
-            project_row("P2", output=5000),
-        ],
-        extra={"targets": {"output_per_ha": 4000}},
-    )
-    code = main(["run", str(path), "--out", str(tmp_path / "out"), "-q"])
-    err = capsys.readouterr().err
-    assert code == 3
-    assert "output_per_ha 4,000 万元/ha: the best plan reaches 3,000 万元/ha" in err
-    assert not (tmp_path / "out").exists()  # nothing half-written
-
-
-def test_equal_value_rotation_of_three_comes_out_in_id_order() -> None:
-    """P0 fits L0 and L1, P1 fits L1 and L2, P2 fits L2 and L0: no two can exchange,
-    but all three can rotate at equal value (value = project part + parcel part)."""
-    project_part, parcel_part = [100.0, 200.0, 300.0], [10.0, 20.0, 30.0]
-    fits = [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 2)]
-    pairs = pd.DataFrame(
-        {
-            "project": [p for p, _ in fits],
-            "parcel": [j for _, j in fits],
-            "land_ha": 1.0,
-            "subsidy": 0.0,
-            "value": [project_part[p] + parcel_part[j] for p, j in fits],
-        }
-    )
-    projects = pd.DataFrame(
-        {
-            "project_id": ["P0", "P1", "P2"],
-            "need": "land",
-            "must_place": False,
-            "hightech": False,
-            "floor_m2": np.nan,
-        }
-    )
-    for column in ("output", "tax", "jobs", "rd_spend", "major"):
-        projects[column] = 0.0
-    parcels = pd.DataFrame(
-        {
-            "parcel_id": ["L0", "L1", "L2"],
-            "kind": "vacant",
-            "park": "A",
-            "area_ha": 1.0,
-            "floor_area_m2": np.nan,
-        }
-    )
-    priced = priced_table(pairs=pairs, projects=projects, parcels=parcels)
-    model = build_model(priced)
-    rotated = np.zeros(model.n_cols)
-    rotated[[1, 3, 4]] = 1  # P0-L1, P1-L2, P2-L0
-    chosen = canonical(priced, model, rotated)
-    assert [fits[k] for k in chosen] == [(0, 0), (1, 1), (2, 2)]

@@ -93,16 +93,15 @@ def test_kpis_are_computed_from_the_placed_projects(demo_out: Path) -> None:
     assert summary["targets"]["output_per_ha"]["plan"] == summary["kpis"]["output_per_ha"]
 
 
-def test_both_solvers_agree_on_the_demo(demo_out: Path, tmp_path: Path) -> None:
+def test_both_solvers_agree_on_the_demo(demo_out: Path, demo_cbc_out: Path) -> None:
     highs = json.loads((demo_out / "summary.json").read_text(encoding="utf-8"))
     assert highs["solver"] == "highs"  # the demo's (and the default) solver
-    out = tmp_path / "c"
-    assert main(["run", str(DEMO), "--out", str(out), "--solver", "cbc", "--gap", "0", "-q"]) == 0
-    cbc = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    cbc = json.loads((demo_cbc_out / "summary.json").read_text(encoding="utf-8"))
     assert cbc["solver"] == "cbc"
-    # HiGHS stops within its 0.01% gap of the optimum CBC proves at gap 0
-    assert highs["objective"] == pytest.approx(cbc["objective"], rel=1e-4)
-    assert highs["objective"] <= cbc["objective"] + 1e-6
+    # each solver's plan lies under the other's proven bound, within both gaps
+    assert highs["objective"] <= cbc["best_bound"] + 1e-6
+    assert cbc["objective"] <= highs["best_bound"] + 1e-6
+    assert highs["objective"] == pytest.approx(cbc["objective"], rel=2e-4)
 
 
 def test_exported_model_solves_to_the_same_objective(
@@ -244,63 +243,3 @@ def test_floor_method_from_the_command_line(
     capped = shares[shares["hightech"]].iloc[0]
     assert capped["share"] == pytest.approx(700.0)
     assert capped["subsidy"] == pytest.approx(capped["base_share"] - 700.0)
-
-
-def test_allocation_gpkg_is_styled_for_qgis_and_passes_ogrinfo(demo_out: Path) -> None:
-    import subprocess
-    import xml.etree.ElementTree as ET
-
-    import pyogrio
-
-    gpkg = demo_out / "allocation.gpkg"
-    checked = subprocess.run(["ogrinfo", "-al", "-so", str(gpkg)], capture_output=True, text=True)
-    assert checked.returncode == 0
-    assert "ERROR" not in checked.stderr and "Warning" not in checked.stderr
-    styles = pyogrio.read_dataframe(gpkg, layer="layer_styles")
-    assert len(styles) == 1
-    style = styles.iloc[0]
-    assert style["f_table_name"] == "parcels" and bool(style["useAsDefault"])
-    assert (
-        "Geometry Column = " + style["f_geometry_column"]
-        in subprocess.run(
-            ["ogrinfo", "-so", str(gpkg), "parcels"], capture_output=True, text=True
-        ).stdout
-    )
-    qml = ET.fromstring(style["styleQML"].split(">", 1)[1])  # after the DOCTYPE
-    values = [c.get("value") for c in qml.iter("category")]
-    sectors = set(pd.read_csv(DEMO.parent / "projects-demo.csv")["sector"])
-    assert sectors <= set(values)
-    assert {"status: available", "status: reserved", "status: occupied"} <= set(values)
-    # colours as on the web map
-    from landplan.palettes import sector_colours
-
-    first = sorted(sectors)[0]
-    symbol_of = {c.get("value"): c.get("symbol") for c in qml.iter("category")}
-    fills = {
-        s.get("name"): o.get("value")
-        for s in qml.iter("symbol")
-        for o in s.iter("Option")
-        if o.get("name") == "color"
-    }
-    r, g, b = (int(sector_colours(sorted(sectors))[first][k : k + 2], 16) for k in (1, 3, 5))
-    assert fills[symbol_of[first]].startswith(f"{r},{g},{b},")
-    aliases = {a.get("field"): a.get("name") for a in qml.iter("alias")}
-    assert aliases["parcel_id"] == "地块编号 / Parcel"
-    assert aliases["subsidy"].startswith("区级补贴")
-
-
-def test_same_plan_every_run_and_from_either_solver(demo_out: Path, tmp_path: Path) -> None:
-    """HiGHS twice gives the same file; CBC, at the same gap, the same placements."""
-    for solver in ("cbc", "highs"):
-        assert (
-            main(["run", str(DEMO), "--out", str(tmp_path / solver), "--solver", solver, "-q"]) == 0
-        )
-    first = (demo_out / "allocation.csv").read_bytes()
-    assert (tmp_path / "highs" / "allocation.csv").read_bytes() == first
-
-    def plan(folder: Path) -> set[tuple[str, str]]:
-        table = pd.read_csv(folder / "allocation.csv", keep_default_na=False)
-        return set(zip(table["project_id"], table["parcel_id"], strict=True))
-
-    # equal-value exchanges are ordered (docs/model.md "Ties"), so equal plans are equal
-    assert plan(tmp_path / "cbc") == plan(demo_out)

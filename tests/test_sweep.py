@@ -126,26 +126,6 @@ def test_unreachable_scheduler_is_a_clear_error(
     assert "cannot reach tcp://127.0.0.1:9" in capsys.readouterr().err
 
 
-def test_compare_two_runs(
-    make_scenario: Builder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = _budget_scenario(make_scenario)
-    a, b = tmp_path / "a", tmp_path / "b"
-    assert main(["run", str(path), "--out", str(a), "-q"]) == 0
-    capsys.readouterr()
-    # B: one parcel fewer, so P2 is outcompeted by the must-place P1
-    path_b = make_scenario(
-        land=[land_row("L1", 0)],
-        projects=[project_row("P1", hightech="true", must_place="true"), project_row("P2")],
-    )
-    assert main(["run", str(path_b), "--out", str(b), "-q"]) == 0
-    capsys.readouterr()
-    assert main(["compare", str(a), str(b)]) == 0
-    out = capsys.readouterr().out
-    assert "dropped 1" in out and "dropped  P2: was on L" in out and "outcompeted" in out
-    assert "projects placed" in out and "-1.0" in out
-
-
 def test_a_sweep_where_every_point_fails_still_writes_its_files(
     make_scenario: Builder, tmp_path: Path
 ) -> None:

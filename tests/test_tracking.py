@@ -1,8 +1,9 @@
 """Tracking major projects (挂图推进): backward deadlines, overdue items, bad rows, the
-battle map (CONTRACT "v2: phasing and tracking", docs/tracking.md)."""
+battle map (CONTRACT "v2: phasing and tracking", docs/phasing.md, "Tracking")."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,28 +12,36 @@ import pytest
 
 from landplan.cli import main
 from tests.browser import Page
-from tests.conftest import Builder, land_row, project_row
+from tests.conftest import build_scenario, land_row, project_row
 
 AS_OF = "2026-11-22"
 
 
-@pytest.fixture
-def plan_out(make_scenario: Builder, tmp_path: Path) -> Path:
-    """A plan placing two major projects (start 2025 and 2026) and a minor one."""
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A plan placing two major projects (start 2025 and 2026) and a minor one, run once."""
     land = [land_row(f"L{k}", k) for k in range(3)]
     projects = [
         project_row("M1", major="true", start_year=2025, name="一号重大项目"),
         project_row("M2", major="true", start_year=2026, name="二号重大项目"),
         project_row("S1", start_year=2026),
     ]
-    path = make_scenario(
+    folder = tmp_path_factory.mktemp("tracking")
+    path = build_scenario(
+        folder,
         land=land,
         projects=projects,
         extra={"tracking": {"signed_to_started": 6, "started_to_finished": 18}},
     )
-    out = tmp_path / "out"
+    out = folder / "out"
     assert main(["run", str(path), "--out", str(out), "-q"]) == 0
     return out
+
+
+@pytest.fixture
+def plan_out(planned: Path, tmp_path: Path) -> Path:
+    """The plan's folder, each test its own copy (tracking writes into it)."""
+    return Path(shutil.copytree(planned, tmp_path / "out"))
 
 
 def write(tmp_path: Path, rows: list[str], name: str = "tracking.csv") -> Path:

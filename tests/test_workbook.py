@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from openpyxl import load_workbook
 
-from landplan.cli import main
 from landplan.workbook import write_workbook
 from tests.conftest import DEMO
 
@@ -59,28 +56,3 @@ def test_plan_xlsx_in_english(demo_out: Path, tmp_path: Path) -> None:
     write_workbook(demo_out, target, "en")
     assert load_workbook(target).sheetnames[1] == "Placed projects"
     assert "Land (mu)" in _sheet(target, "Placed projects").columns
-
-
-@pytest.mark.parametrize("form", ["xlsx", "gb18030", "utf-8-sig"])
-def test_project_table_as_excel_or_chinese_csv_gives_the_same_plan(
-    tmp_path: Path, demo_out: Path, form: str
-) -> None:
-    folder = tmp_path / "scenario"
-    shutil.copytree(DEMO.parent, folder)
-    (tmp_path / "gis").symlink_to(DEMO.parent.parent / "gis")  # the layers, as "../gis/"
-    doc = yaml.safe_load((folder / DEMO.name).read_text(encoding="utf-8"))
-    projects = pd.read_csv(folder / doc["projects"], dtype=str, keep_default_na=False)
-    if form == "xlsx":
-        with pd.ExcelWriter(folder / "项目库.xlsx") as writer:
-            pd.DataFrame({"说明": ["首页"]}).to_excel(writer, sheet_name="说明", index=False)
-            projects.to_excel(writer, sheet_name="2025年", index=False)
-        doc["projects"] = {"path": "项目库.xlsx", "sheet": "2025年"}
-    else:
-        projects.to_csv(folder / "projects-zh.csv", index=False, encoding=form)
-        doc["projects"] = "projects-zh.csv"
-    (folder / DEMO.name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    out = tmp_path / "out"
-    assert main(["run", str(folder / DEMO.name), "--out", str(out), "-q"]) == 0
-    mine = pd.read_csv(out / "allocation.csv", keep_default_na=False)
-    theirs = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
-    assert list(mine["parcel_id"]) == list(theirs["parcel_id"])
