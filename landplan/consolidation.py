@@ -251,34 +251,42 @@ def _place_table(
     own = parcels.assign(largest_ha=parcels["area_ha"].to_numpy(dtype=float))
     if not sites:
         return own
+    # every column once as an array: a site is a few indices into them
     area = parcels["area_ha"].to_numpy(dtype=float)
+    ids = parcels["parcel_id"].to_numpy(dtype=str)
+    kind, zoning, park = (parcels[c].to_numpy() for c in ("kind", "zoning", "park"))
+    modes = [set(filter(None, str(m).split(";"))) for m in parcels["supply_modes"]]
+    dev_cost = parcels["dev_cost"].to_numpy(dtype=float)
+    far = parcels["far"].to_numpy(dtype=float)
+    standard = parcels["standard_land"].to_numpy(dtype=bool)
+    needs_quota = parcels["needs_quota"].to_numpy(dtype=bool)
+    shapes = parcels.geometry.to_numpy()
     rows = []
     for members in sites:
         m = list(members)
-        part = parcels.iloc[m]
         a = area[m]
-        biggest = int(np.argmax(a))
-        modes = set.intersection(*(set(filter(None, s.split(";"))) for s in part["supply_modes"]))
-        far = part["far"].to_numpy(dtype=float)
+        biggest = m[int(np.argmax(a))]
         years = year[m]
         rows.append(
             {
-                "parcel_id": "+".join(part["parcel_id"]),
-                "kind": part["kind"].iloc[0],
-                "zoning": part["zoning"].iloc[biggest],
-                "park": part["park"].iloc[0],
+                "parcel_id": "+".join(ids[m]),
+                "kind": kind[m[0]],
+                "zoning": zoning[biggest],
+                "park": park[m[0]],
                 "area_ha": float(a.sum()),
-                "dev_cost": float(part["dev_cost"].sum(min_count=len(m))),
+                "dev_cost": float(dev_cost[m].sum()),  # NaN if any member has none
                 "floor_area_m2": np.nan,
-                "far": float(np.average(far, weights=a)) if not np.isnan(far).any() else np.nan,
-                "supply_modes": ";".join(sorted(modes)),
+                "far": float(np.average(far[m], weights=a))
+                if not np.isnan(far[m]).any()
+                else np.nan,
+                "supply_modes": ";".join(sorted(set.intersection(*(modes[j] for j in m)))),
                 "status": "available",
-                "standard_land": bool(part["standard_land"].all()),
+                "standard_land": bool(standard[m].all()),
                 "available_year": np.nan if np.isnan(years).all() else float(np.nanmax(years)),
                 "swap_out": False,
-                "needs_quota": bool(part["needs_quota"].any()),
+                "needs_quota": bool(needs_quota[m].any()),
                 "layer": SITE_LAYER,
-                "geometry": shapely.union_all(part.geometry.to_numpy()),
+                "geometry": shapely.union_all(shapes[m]),
                 "largest_ha": float(a.max()),
             }
         )
