@@ -35,6 +35,7 @@ test: lint
 	bash tests/system-deps.sh
 	$(BIN)/python -m pytest
 
-# The developer's loop: everything but the browser, database and cluster tests.
+# The developer's loop: everything but the browser, database and cluster tests, on two
+# processes (pytest-xdist; each runs the shared demo fixtures once).
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not postgres and not cluster"
+	$(BIN)/python -m pytest -n 2 -m "not browser and not postgres and not cluster"
