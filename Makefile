@@ -25,8 +25,8 @@ demo: install
 	$(BIN)/landplan track out/daxing-demo-phasing scenarios/tracking-demo.csv --as-of 2026-11-22
 
 lint: install
-	$(BIN)/ruff check landplan tests bench gis
-	$(BIN)/ruff format --check landplan tests bench gis
+	$(BIN)/ruff check landplan tests bench gis tools
+	$(BIN)/ruff format --check landplan tests bench gis tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -67,7 +67,7 @@ class Allocation:
     gap: float
     solver: str
     runtime_s: float
-    model_size: str
+    model_size: dict[str, Any]
     components: int
     chosen: np.ndarray
     placed: pd.DataFrame
@@ -147,7 +147,8 @@ def allocate(
                 f"no further plan worth at least {distinct.floor:,.0f} differs from each of "
                 f"the {len(distinct.earlier)} earlier plans in {distinct.min_diff} placements"
             )
-        raise InfeasibleError(why_infeasible(priced, model, options))
+        why = why_infeasible(priced, model, options)
+        raise InfeasibleError(why.en, why.zh)
     chosen = canonical(priced, model, solution.x)
     # report true values: the tie-break added back, the bound widened by its most
     ties, most_ties = tie_breaks(priced)
@@ -170,7 +171,7 @@ def allocate(
         gap=relative_gap(objective, bound),
         solver=options.name,
         runtime_s=solution.runtime_s,
-        model_size=model.describe(),
+        model_size=model.size(),
         components=n_parts,
         chosen=chosen,
         placed=describe(priced, chosen),
@@ -221,7 +222,8 @@ def _hightech_first(
         integral=True,
     )
     if first.status == SolveStatus.INFEASIBLE:
-        raise InfeasibleError(why_infeasible(priced, model, options))
+        why = why_infeasible(priced, model, options)
+        raise InfeasibleError(why.en, why.zh)
     most = round(first.objective)
     log.info(
         "high-tech first: at most %d high-tech projects can be placed%s",

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from landplan.allocate import Distinct, allocate
+from landplan.csvfiles import write_csv
 from landplan.errors import InfeasibleError, InputError, Problem
 from landplan.output import Writers, write_folder, writers
 from landplan.results import RunResult
@@ -141,9 +142,10 @@ def frequency(plans: list[RunResult]) -> dict[str, pd.DataFrame]:
 
 def write_alternatives(plans: list[RunResult], out_dir: Path) -> None:
     """``plan-1/`` … (complete output folders) and the tables across them, atomically."""
-    files: Writers = {"alternatives.csv": _csv(overview(plans))}
+    encoding = plans[0].inputs.scenario.output.csv_encoding
+    files: Writers = {"alternatives.csv": _csv(overview(plans), encoding)}
     for name, table in frequency(plans).items():
-        files[name] = _csv(table)
+        files[name] = _csv(table, encoding)
     for k, plan in enumerate(plans):
         for name, writer in writers(plan).items():
             files[f"plan-{k + 1}/{name}"] = _in_folder(writer)
@@ -155,8 +157,8 @@ def _placements(plan: RunResult) -> set[tuple[str, str]]:
     return set(zip(placed["project_id"], placed["parcel_id"], strict=True))
 
 
-def _csv(table: pd.DataFrame) -> Callable[[Path], object]:
-    return lambda path: table.to_csv(path, index=False)
+def _csv(table: pd.DataFrame, encoding: str) -> Callable[[Path], object]:
+    return lambda path: write_csv(table, path, encoding=encoding)
 
 
 def _in_folder(writer: Callable[[Path], object]) -> Callable[[Path], object]:

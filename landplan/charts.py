@@ -1,7 +1,9 @@
 """Charts for the pages: matplotlib figures drawn off-screen and inlined as PNG.
 
-Uses matplotlib's ``Figure`` directly (no pyplot state, no backend to select),
-with fonts that draw Chinese when the machine has them.
+Uses matplotlib's ``Figure`` directly (no pyplot state, no backend to select).
+Text is drawn with the CJK font landplan ships (``fonts.FONT``), registered with
+matplotlib by its path, so a chart reads in Chinese on any machine; a character
+it lacks falls back to the machine's CJK fonts, then DejaVu Sans.
 """
 
 from __future__ import annotations
@@ -9,20 +11,20 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cycler import cycler
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
+from landplan.fonts import FAMILY, FONT
 from landplan.palettes import OKABE_ITO
 
-CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Zen Hei")
-# read when a figure is drawn (savefig): fonts that draw Chinese, a plain minus sign,
+font_manager.fontManager.addfont(str(FONT))
+# read when a figure is drawn (savefig): the fonts in order, a plain minus sign,
 # Okabe and Ito's colours for lines and bars
 STYLE: Any = {
-    "font.sans-serif": [*CJK_FONTS, "DejaVu Sans"],
+    "font.sans-serif": [FAMILY, "Noto Sans CJK SC", "Microsoft YaHei", "SimHei", "DejaVu Sans"],
     "axes.unicode_minus": False,
     "axes.prop_cycle": cycler(color=OKABE_ITO),
 }
@@ -30,7 +32,6 @@ STYLE: Any = {
 
 def figure(**kwargs: Any) -> Figure:
     """A figure laid out with constrained layout (``figsize`` etc. as for ``Figure``)."""
-    has_cjk_font()  # register fonts installed after matplotlib's cache was built
     return Figure(layout="constrained", **kwargs)
 
 
@@ -49,15 +50,3 @@ def png(fig: Figure, alt: str = "", dpi: int = 110) -> Image:
         fig.savefig(buf, format="png", dpi=dpi)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return Image(f"data:image/png;base64,{data}", alt)
-
-
-def has_cjk_font() -> bool:
-    """True when matplotlib can draw Chinese; fonts installed after its cache was
-    built (e.g. fonts-noto-cjk) are added from the system font folders."""
-    wanted = set(CJK_FONTS)
-    if wanted & {f.name for f in font_manager.fontManager.ttflist}:
-        return True
-    for path in font_manager.findSystemFonts():
-        if "NotoSansCJK" in Path(path).name or "wqy-zenhei" in Path(path).name:
-            font_manager.fontManager.addfont(path)
-    return bool(wanted & {f.name for f in font_manager.fontManager.ttflist})

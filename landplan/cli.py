@@ -53,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("landplan: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (`landplan compare A B | head`): stop
+        # quietly, as Unix tools do; stdout to the null device so exiting flushes nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug: say so in one line; -vv shows the traceback
         if args.verbose > 1:
             raise

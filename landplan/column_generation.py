@@ -128,6 +128,65 @@ def settled(
     return Solution(SolveStatus.OPTIMAL, x, value, bound, runtime_s)
 
 
+@dataclass(frozen=True)
+class PricedLp:
+    """The LP relaxation of a model, priced: the LP over the kept columns at its
+    optimum (``session``), its row duals ``y``, their Lagrangian bound (the full LP
+    bound when ``finished``) and every column's reduced cost."""
+
+    session: LpSession
+    y: np.ndarray
+    bound: float
+    reduced: np.ndarray
+    in_lp: np.ndarray
+    rounds: int
+    finished: bool  # no column prices in: ``bound`` is the full LP bound
+
+
+def price_lp(
+    model: Model,
+    options: SolverOptions,
+    start: np.ndarray | None = None,
+    *,
+    first: int = START_PER_PROJECT,
+    add: int = ADD_PER_PROJECT,
+) -> PricedLp | None:
+    """Steps 1-2 of the module docstring: the full LP bound by pricing, and the LP it
+    was found with; None when the restricted LP has no solution even with every
+    column of the must-place rows."""
+    pair_cols = np.flatnonzero(model.pair >= 0)
+    initial = [best_per_project(model, model.c, pair_cols, k=first)]
+    initial.append(np.flatnonzero(model.pair < 0))
+    if start is not None:
+        initial.append(np.flatnonzero(start > 0.5))
+    lp = LpSession(model, np.unique(np.concatenate(initial)), options)
+    status, y = lp.run()
+    if status == SolveStatus.INFEASIBLE:
+        must = np.flatnonzero(model.row_lower > 0)
+        rows_cols = np.unique(model.A.tocsr()[must].indices)
+        extra = np.setdiff1d(rows_cols, lp.cols)
+        if len(extra):
+            lp.add(extra)
+            status, y = lp.run()
+        if status == SolveStatus.INFEASIBLE:
+            return None
+    rounds = 1
+    in_lp = np.zeros(model.n_cols, dtype=bool)
+    in_lp[lp.cols] = True
+    while True:
+        bound, reduced = lagrangian_bound(model, y)
+        tol = 1e-9 * max(1.0, abs(bound))
+        candidates = np.flatnonzero(~in_lp & (reduced > tol))
+        if not len(candidates) or rounds >= MAX_ROUNDS:
+            break
+        new = best_per_project(model, reduced, candidates, k=add)
+        lp.add(new)
+        in_lp[new] = True
+        status, y = lp.run()
+        rounds += 1
+    return PricedLp(lp, y, bound, reduced, in_lp, rounds, finished=not len(candidates))
+
+
 def solve_priced(
     model: Model,
     options: SolverOptions,
@@ -145,37 +204,12 @@ def solve_priced(
     """
     clock = time.perf_counter()
     pair_cols = np.flatnonzero(model.pair >= 0)
-    initial = [best_per_project(model, model.c, pair_cols, k=first)]
-    initial.append(np.flatnonzero(model.pair < 0))
-    if start is not None:
-        initial.append(np.flatnonzero(start > 0.5))
-    cols = np.unique(np.concatenate(initial))
-    lp = LpSession(model, cols, options)
-    status, y = lp.run()
-    if status == SolveStatus.INFEASIBLE:
-        must = np.flatnonzero(model.row_lower > 0)
-        rows_cols = np.unique(model.A.tocsr()[must].indices)
-        extra = np.setdiff1d(rows_cols, lp.cols)
-        if len(extra):
-            lp.add(extra)
-            status, y = lp.run()
-        if status == SolveStatus.INFEASIBLE:
-            log.info("pricing: the restricted LP has no solution; solving the full model")
-            return solve(model, options, start=start), None
-    rounds = 1
-    in_lp = np.zeros(model.n_cols, dtype=bool)
-    in_lp[lp.cols] = True
-    while True:
-        bound, reduced = lagrangian_bound(model, y)
-        tol = 1e-9 * max(1.0, abs(bound))
-        candidates = np.flatnonzero(~in_lp & (reduced > tol))
-        if not len(candidates) or rounds >= MAX_ROUNDS:
-            break
-        new = best_per_project(model, reduced, candidates, k=add)
-        lp.add(new)
-        in_lp[new] = True
-        status, y = lp.run()
-        rounds += 1
+    relaxed = price_lp(model, options, start, first=first, add=add)
+    if relaxed is None:
+        log.info("pricing: the restricted LP has no solution; solving the full model")
+        return solve(model, options, start=start), None
+    bound, reduced, in_lp, rounds = relaxed.bound, relaxed.reduced, relaxed.in_lp, relaxed.rounds
+    tol = 1e-9 * max(1.0, abs(bound))
     lp_s = time.perf_counter() - clock
     log.info(
         "pricing: LP bound %s after %d rounds, %s of %s columns",
@@ -211,7 +245,7 @@ def solve_priced(
         mip_bound = solution.bound
         mip_s += closing_s
     log.info("pricing: %s left-out pairs added to close the gap", f"{len(added):,}")
-    if rounds >= MAX_ROUNDS and len(candidates):
+    if not relaxed.finished:
         mip_bound = float("inf")  # the LP was not finished: L(y) alone is the certificate
     stats = PricingStats(
         pairs=len(pair_cols),

@@ -30,11 +30,18 @@ FALSE_WORDS: Final = frozenset({"false", "0", "no", "n", "f", "否", ""})
 # Two parcels of different layers overlapping by less than this are drawing noise.
 OVERLAP_TOLERANCE_M2: Final = 1.0
 
-# Daxing 14th Five-Year plan, targets for 2025: key -> (label, unit, 2020, 2025).
-# Shares are fractions in data; the unit "%" says a page shows them as percent.
-PLAN_TARGETS: Final = {
-    "output_per_ha": ("industrial output per unit land", "万元/ha", 5_600.0, 10_000.0),
-    "labour_productivity": ("labour productivity", "万元/person", 38.5, 50.0),
-    "rd_intensity": ("R&D intensity", "%", 0.0144, 0.02),
-    "hightech_output_share": ("high-tech share of output", "%", 0.342, 0.45),
+# The indicators a plan's target table may hold and their units; shares are
+# fractions in data, and the unit "%" says a page shows them as percent.
+INDICATOR_UNITS: Final = {
+    "output_per_ha": "万元/ha",
+    "labour_productivity": "万元/person",
+    "rd_intensity": "%",
+    "hightech_output_share": "%",
+}
+# Daxing 14th Five-Year plan: indicator -> (2020, 2025 target), the default of ``plan:``.
+DAXING_2025: Final = {
+    "output_per_ha": (5_600.0, 10_000.0),
+    "labour_productivity": (38.5, 50.0),
+    "rd_intensity": (0.0144, 0.02),
+    "hightech_output_share": (0.342, 0.45),
 }

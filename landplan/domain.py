@@ -78,6 +78,13 @@ class Lang(StrEnum):
     EN = "en"
 
 
+class CsvEncoding(StrEnum):
+    """How CSV files for people are written (``output.csv_encoding``)."""
+
+    UTF8_BOM = "utf-8-sig"  # UTF-8 with a byte-order mark: Excel reads it as UTF-8
+    GB18030 = "gb18030"  # the Chinese national encoding (a superset of GBK)
+
+
 class Datum(StrEnum):
     """The datum of a map's base tiles."""
 

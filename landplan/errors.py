@@ -61,9 +61,16 @@ class InputError(LandplanError, ValueError):
 
 
 class InfeasibleError(LandplanError):
-    """No plan satisfies the must-place projects, the budget or locked parcels."""
+    """No plan satisfies the must-place projects, the budget or locked parcels.
+
+    ``zh`` says the same in Chinese, for a page in Chinese (a sweep's failed point);
+    ``str()`` is the English, for the command line and logs."""
 
     exit_code = 3
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh or message
 
 
 class SolverError(LandplanError):

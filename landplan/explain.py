@@ -29,7 +29,90 @@ OUTCOME_COLUMNS = [
     "detail",
     "reason_zh",
     "detail_zh",
+    "next_best",
+    "why",
+    "why_zh",
 ]
+
+
+@dataclass(frozen=True)
+class _WhyHere:
+    """Why a placed project's place beat its next-best alternative, and the best
+    place in a park led by its sector, in natural units: subsidy (万元), land (ha),
+    the sector's park, the preferred park, the year, renewal cost."""
+
+    priced: PricedPairs
+    taken_by: dict[int, str]  # a land parcel in use (merged sites: each member) -> project
+
+    def say(self, chosen: int, own: np.ndarray) -> tuple[str, Words]:
+        """``(next-best place id, words)`` for the pair ``chosen`` among ``own``."""
+        pairs, context = self.priced.pairs, self.priced.context
+        j = pairs["parcel"].to_numpy()
+        others = own[j[own] != j[chosen]]
+        if not len(others):
+            return "", say("why.only_place")
+        value = pairs["value"].to_numpy()
+        best = int(others[np.argmax(value[others])])
+        parts = [self._versus("why.next_best", chosen, best)]
+        p = int(pairs["project"].iloc[chosen])
+        leads = context.leads[context.park[j], context.sector[p]]
+        if not leads[chosen]:
+            led = others[leads[others]]
+            if len(led):
+                top = int(led[np.argmax(value[led])])
+                if top != best:
+                    parts.append(self._versus("why.sector_park", chosen, top))
+            else:
+                parts.append(say("why.no_sector_park"))
+        return str(self.priced.parcels["parcel_id"].iloc[j[best]]), _joined(parts)
+
+    def _versus(self, key: str, chosen: int, other: int) -> Words:
+        """The alternative ``other`` against ``chosen``: what it would have taken more
+        (or given less), each difference in its own unit."""
+        pairs, context = self.priced.pairs, self.priced.context
+        j = pairs["parcel"].to_numpy()
+        p = int(pairs["project"].iloc[chosen])
+        diffs: list[Words] = []
+        more = float(pairs["subsidy"].iloc[other] - pairs["subsidy"].iloc[chosen])
+        if abs(more) >= 0.5:
+            diffs.append(
+                say("why.d_subsidy_more" if more > 0 else "why.d_subsidy_less", x=abs(more))
+            )
+        land = float(pairs["land_ha"].iloc[other] - pairs["land_ha"].iloc[chosen])
+        if abs(land) >= 0.005:
+            diffs.append(say("why.d_land_more" if land > 0 else "why.d_land_less", x=abs(land)))
+        lead = context.leads[context.park[j[[chosen, other]]], context.sector[p]]
+        if lead[0] != lead[1]:
+            diffs.append(say("why.d_not_sector_park" if lead[0] else "why.d_sector_park"))
+        preferred = context.preferred[p] == context.park[j[[chosen, other]]]
+        if preferred[0] != preferred[1]:
+            diffs.append(say("why.d_not_preferred" if preferred[0] else "why.d_preferred"))
+        if "year" in pairs:
+            late = int(pairs["year"].iloc[other] - pairs["year"].iloc[chosen])
+            if late:
+                diffs.append(say("why.d_later" if late > 0 else "why.d_earlier", n=abs(late)))
+        charge = context.renewal_charge
+        if charge is not None and charge[j[other]] > charge[j[chosen]] + 0.5:
+            diffs.append(say("why.d_renewal", x=float(charge[j[other]] - charge[j[chosen]])))
+        gap = float(pairs["value"].iloc[chosen] - pairs["value"].iloc[other])
+        if not diffs:
+            diffs.append(say("why.d_value", x=gap))
+        members = context.places.cover[int(j[other])].indices
+        own_id = str(self.priced.projects["project_id"].iloc[p])
+        takers = sorted({self.taken_by[m] for m in members if m in self.taken_by} - {own_id})
+        park = str(self.priced.parcels["park"].iloc[j[other]])
+        place = str(self.priced.parcels["parcel_id"].iloc[j[other]])
+        head = say(key, place=place, park=park)
+        words = _joined(diffs, "、", ", ")
+        if takers:
+            return say("why.versus_taken", head=head, diffs=words, taker="、".join(takers))
+        if gap < 0:  # better on its own: the plan as a whole gave it up
+            return say("why.versus_plan", head=head, diffs=words)
+        return say("why.versus", head=head, diffs=words)
+
+
+def _joined(parts: list[Words], zh: str = "；", en: str = "; ") -> Words:
+    return Words(zh.join(w.zh for w in parts), en.join(w.en for w in parts))
 
 
 @dataclass(frozen=True)
@@ -118,7 +201,16 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
     subsidy = pairs["subsidy"].to_numpy()
     starts = np.searchsorted(p_all, np.arange(len(projects) + 1))  # pairs are sorted by project
     caps = _YearLeft.of(priced, chosen, land_pair) if priced.context.phasing is not None else None
-    rows: list[tuple[str, str, str, Reason | str, Words]] = []
+    cover = priced.context.places.cover
+    held: dict[int, str] = {}
+    for pid, place, on_land in zip(
+        placed["project_id"], placed["parcel"], land_pair[chosen], strict=True
+    ):
+        if on_land:
+            held |= dict.fromkeys(cover[int(place)].indices.tolist(), str(pid))
+    reasons = _WhyHere(priced, held)
+    none = Words("", "")
+    rows: list[tuple[str, str, str, Reason | str, Words, str, Words]] = []
     for i, pid in enumerate(projects["project_id"]):
         if pid in where:
             site = int(place_of[pid])
@@ -131,10 +223,14 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
                     low=projects["area_min_ha"].iloc[i],
                     high=projects["area_max_ha"].iloc[i],
                 )
-            rows.append((pid, where[pid], "placed", "", detail))
+            pick = int(chosen[np.searchsorted(p_all[chosen], i)])
+            best, why = reasons.say(pick, np.arange(starts[i], starts[i + 1]))
+            rows.append((pid, where[pid], "placed", "", detail, best, why))
             continue
         if pid in priced.no_pairs:
-            rows.append((pid, "", "unplaced", Reason.NO_ELIGIBLE_PARCEL, priced.no_pairs[pid]))
+            rows.append(
+                (pid, "", "unplaced", Reason.NO_ELIGIBLE_PARCEL, priced.no_pairs[pid], "", none)
+            )
             continue
         own = np.arange(starts[i], starts[i + 1])
         j = j_all[own]
@@ -147,7 +243,7 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
                 parcel=jid[j_all[best]],
                 taker=taken_by.get(j_all[best], ""),
             )
-            rows.append((pid, "", "unplaced", Reason.OUTCOMPETED, detail))
+            rows.append((pid, "", "unplaced", Reason.OUTCOMPETED, detail, "", none))
             continue
         options = own[free]
         affordable = (
@@ -158,23 +254,23 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
         if len(worth) and not in_caps[value[options] > 0].any():
             top = worth[np.argmax(value[worth])]
             detail = caps.say(top, len(worth)) if caps is not None else Words("", "")
-            rows.append((pid, "", "unplaced", Reason.ANNUAL_CAPS, detail))
+            rows.append((pid, "", "unplaced", Reason.ANNUAL_CAPS, detail, "", none))
         elif len(worth) and (not len(affordable) or value[affordable].max() <= 0):
             top = worth[np.argmax(value[worth])]
             detail = say(
                 "why.budget", parcel=jid[j_all[top]], subsidy=subsidy[top], left=budget_left or 0
             )
-            rows.append((pid, "", "unplaced", Reason.BUDGET, detail))
+            rows.append((pid, "", "unplaced", Reason.BUDGET, detail, "", none))
         elif not len(worth):
             top = options[np.argmax(value[options])]
             detail = say("why.not_worth", parcel=jid[j_all[top]], value=value[top])
-            rows.append((pid, "", "unplaced", Reason.NOT_WORTH_PLACING, detail))
+            rows.append((pid, "", "unplaced", Reason.NOT_WORTH_PLACING, detail, "", none))
         else:
             top = affordable[np.argmax(value[affordable])]
             detail = say(
                 "why.stopped", parcel=jid[j_all[top]], value=value[top], gap=100 * allocation.gap
             )
-            rows.append((pid, "", "unplaced", Reason.SOLVER_STOPPED, detail))
+            rows.append((pid, "", "unplaced", Reason.SOLVER_STOPPED, detail, "", none))
     return pd.DataFrame(
         [
             (
@@ -185,8 +281,11 @@ def explain(priced: PricedPairs, allocation: Allocation) -> pd.DataFrame:
                 detail.en,
                 label(f"reason.{reason}", ZH) if reason else "",
                 detail.zh,
+                best,
+                why.en,
+                why.zh,
             )
-            for pid, j, status, reason, detail in rows
+            for pid, j, status, reason, detail, best, why in rows
         ],
         columns=OUTCOME_COLUMNS,
     )

@@ -19,7 +19,8 @@ import pandas as pd
 import pyogrio
 import yaml
 
-from landplan.domain import Datum, Lang
+from landplan.csvfiles import read_csv
+from landplan.domain import CsvEncoding, Datum, Lang
 from landplan.errors import InputError, Problem
 from landplan.scenario import MapSpec
 
@@ -57,11 +58,7 @@ class PlanFolder:
             raise _not_a_folder(self.path, f"{file}: {e}") from None
 
     def _csv(self, file: str, **options: Any) -> pd.DataFrame:
-        def read(path: Path) -> pd.DataFrame:
-            frame: pd.DataFrame = pd.read_csv(path, **options)
-            return frame
-
-        return self._read(file, read)
+        return self._read(file, lambda path: read_csv(path, **options))
 
     def _optional_csv(self, file: str, **options: Any) -> pd.DataFrame | None:
         return self._csv(file, **options) if (self.path / file).is_file() else None
@@ -76,6 +73,12 @@ class PlanFolder:
             attribution=str(raw.get("attribution") or ""),
             datum=Datum(raw.get("datum") or MapSpec.datum),
         )
+
+    @property
+    def csv_encoding(self) -> str:
+        """How the scenario asked CSV files for people to be written."""
+        output = self.scenario.get("output") or {}
+        return str(output.get("csv_encoding") or CsvEncoding.UTF8_BOM)
 
     def has(self, file: str) -> bool:
         """True when the folder holds ``file``."""
@@ -121,6 +124,11 @@ class PlanFolder:
     def swaps(self) -> pd.DataFrame | None:
         """``swaps.csv``, under ``consolidation.swap``."""
         return self._optional_csv("swaps.csv", keep_default_na=False)
+
+    @cached_property
+    def supply_plan(self) -> pd.DataFrame | None:
+        """``supply_plan.csv``, under ``phasing``."""
+        return self._optional_csv("supply_plan.csv", keep_default_na=False, dtype=_IDS)
 
     @cached_property
     def supply_by_year(self) -> pd.DataFrame | None:

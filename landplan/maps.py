@@ -24,24 +24,25 @@ import numpy as np
 import pandas as pd
 
 from landplan.constants import MU_PER_HA
-from landplan.domain import Indicator
+from landplan.domain import Indicator, Lang
 from landplan.errors import LandplanError
 from landplan.firm_evaluation import parcel_scores
 from landplan.folder import PlanFolder, read_folder
-from landplan.messages import CATALOGUE, label
+from landplan.messages import CATALOGUE, label, say
 from landplan.palettes import (
     CANNOT_WITHHOLD,
     IMPORTANCE_CLASSES,
     KIND_FILLS,
-    RATIO_CLASSES,
     STATUS_OUTLINES,
     SWAP_STYLES,
     TIER_COLOURS,
+    ratio_class,
+    ratio_classes,
     sector_colours,
 )
 from landplan.render import render
 from landplan.scenario import MapSpec
-from landplan.views import sector_name, unplaced_reasons, why_here
+from landplan.views import sector_name, unplaced_reasons
 from landplan.webmap import OfflineMap, base_map, feature_collection, properties, to_display
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,14 @@ def folium_map(folder: PlanFolder, lang: str | None = None) -> OfflineMap:
     display = to_display(parcels, options)
     display["area_mu"] = (parcels["area_ha"] * MU_PER_HA).round(2)
     display["land_used_mu"] = (parcels["land_used_ha"] * MU_PER_HA).round(2)
+    cap = float(folder.summary["costshare"]["cap_ratio"])
+    ratios = ratio_classes(cap)
+    display["ratio_class"] = [ratio_class(float(r), ratios) for r in display["share_ratio"]]
+    worth = "importance" in parcels.columns  # run --importance
+    if worth:
+        display["importance_class"] = [
+            _class_of(float(v), IMPORTANCE_CLASSES) for v in display["importance_pct"]
+        ]
     placed = display[display["project_ids"] != ""]
     boundaries = _park_outlines(parcels, options)
     # the opening view: the parks (the parcels where no park is drawn)
@@ -87,13 +96,12 @@ def folium_map(folder: PlanFolder, lang: str | None = None) -> OfflineMap:
     fields = ["parcel_id", "kind", "zoning", "park", "area_ha", "area_mu", "status", "project_ids"]
     money = ["sectors", "project_names", "land_used_ha", "land_used_mu", "base_share", "share"]
     money += ["subsidy"]
-    money += ["spread_burden", "share_ratio", "capped"]
+    money += ["spread_burden", "share_ratio", "capped", "ratio_class"]
     years = "years" in parcels.columns  # phasing
     if years:
         money += ["years"]
-    worth = "importance" in parcels.columns  # run --importance
     if worth:
-        money += ["importance", "importance_pct", "withhold"]
+        money += ["importance", "importance_pct", "importance_class", "withhold"]
     layers: dict[str, str] = {}
     styles: dict[str, str] = {}
     passive: list[str] = []  # drawn for context: they must not catch clicks meant for parcels
@@ -178,7 +186,14 @@ def folium_map(folder: PlanFolder, lang: str | None = None) -> OfflineMap:
     folium.LayerControl(collapsed=False).add_to(m)
 
     unplaced = folder.allocation[folder.allocation["status"] != "placed"]
+    placed_rows = folder.allocation[folder.allocation["status"] == "placed"]
+    why = placed_rows["why_zh" if lang == Lang.ZH else "why"]
     sectors = sorted(set(folder.allocation["sector"].astype(str)))
+    west, south, east, north = display.total_bounds
+    park_bounds = {
+        str(park): [[b[1], b[0]], [b[3], b[2]]]
+        for park, b in display.groupby("park").geometry.agg(lambda g: list(g.total_bounds)).items()
+    }
     config = {
         "lang": lang,
         "map": m.get_name(),
@@ -194,24 +209,29 @@ def folium_map(folder: PlanFolder, lang: str | None = None) -> OfflineMap:
             s: sector_name(s, lang, folder.summary.get("sector_labels", {})) for s in sectors
         },
         "labelZoom": LABEL_ZOOM,
-        "ratioClasses": [[lo, None if np.isinf(hi) else hi, c] for lo, hi, c in RATIO_CLASSES],
-        "importanceClasses": [
-            [lo, None if np.isinf(hi) else hi, c] for lo, hi, c in IMPORTANCE_CLASSES
-        ]
+        "ratioClasses": [
+            [_span(lo, hi, k == 0), colour] for k, (lo, hi, colour) in enumerate(ratios)
+        ],
+        "capText": say("map.capped", ratio=cap).in_(lang),
+        "importanceClasses": [[_span(lo, hi, False), c] for lo, hi, c in IMPORTANCE_CLASSES]
         if worth
         else [],
+        "zoningLabels": {
+            str(code): label(f"zoning.{code}", lang)
+            for code in sorted(set(parcels["zoning"].astype(str)))
+            if f"zoning.{code}" in CATALOGUE
+        },
         "cannotWithhold": CANNOT_WITHHOLD,
         "tierColours": TIER_COLOURS if firms is not None else {},
         "swapStyles": SWAP_STYLES if consolidated is not None else {},
         "firms": {} if firms is None else _firm_rows(firms),
-        "parkLabels": [] if boundaries is None else list(boundaries["park"]),
+        "parkNames": [] if boundaries is None else list(boundaries["park"]),
+        "parkBounds": park_bounds,
+        "bounds": [[south, west], [north, east]],
         "unplaced": properties(
             unplaced_reasons(unplaced, lang), ["project_id", "name", "reason", "detail"]
         ),
-        "why": {
-            str(row["project_id"]): why_here(row, lang)
-            for _, row in folder.allocation[folder.allocation["status"] == "placed"].iterrows()
-        },
+        "why": dict(zip(placed_rows["project_id"].astype(str), why, strict=True)),
         "title": folder.summary.get("scenario", ""),
         "years": sorted({y for v in parcels["years"] for y in str(v).split(";") if y})
         if years
@@ -222,6 +242,25 @@ def folium_map(folder: PlanFolder, lang: str | None = None) -> OfflineMap:
     # here, so the page's script starts once the document (and so the map) is complete.
     root.header.add_child(folium.Element(render("map_head.html", config=config)))
     return m
+
+
+def _class_of(value: float, classes: list[tuple[float, float, str]]) -> int | None:
+    """The class (``[low, high)``) that holds ``value``; None when missing."""
+    if value != value:
+        return None
+    for k, (low, high, _) in enumerate(classes):
+        if low <= value < high:
+            return k
+    return len(classes) - 1
+
+
+def _span(low: float, high: float, at_cap: bool) -> str:
+    """A legend class in words: ``≤ 0.60``, ``0.60–0.95``, ``≥ 1.30``."""
+    if at_cap:
+        return f"≤ {high:.2f}"
+    if np.isinf(high):
+        return f"≥ {low:.2f}"
+    return f"{low:.2f}–{high:.2f}"
 
 
 def _consolidation_features(display: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:

@@ -47,16 +47,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "spread_burden": ("其他用地分担（万元）", "Spread to others (10k yuan)"),
     "deferred": ("递延分摊（万元）", "Deferred (10k yuan)"),
     "share_ratio": ("分摊/园区均价", "Share / park average"),
-    "capped": ("按70%封顶", "Capped (high-tech)"),
+    "capped": ("高精尖封顶", "Capped (high-tech)"),
     "pairs": ("落位项目数", "Projects placed"),
     "hightech_pairs": ("高精尖项目数", "High-tech projects"),
     "budget": ("补贴预算（万元）", "Budget (10k yuan)"),
     "budget_used": ("预算使用率", "Budget used"),
     "leading_sectors": ("主导产业", "Leading sectors"),
     "placed_leading": ("落在主导产业", "In a leading sector"),
-    "output_per_ha": ("地均产值（万元/公顷）", "Output per ha (10k yuan)"),
-    "tax_per_mu": ("亩均税收（万元/亩）", "Tax per mu (10k yuan)"),
-    "output_per_mu": ("亩均产值（万元/亩）", "Output per mu (10k yuan)"),
+    "output_per_ha": ("地均产值（万元/公顷）", "Output per ha (10k yuan/ha)"),
+    "tax_per_mu": ("亩均税收（万元/亩）", "Tax per mu (10k yuan/mu)"),
+    "output_per_mu": ("亩均产值（万元/亩）", "Output per mu (10k yuan/mu)"),
     "reason_code": ("原因代码", "Reason code"),
     "reason": ("原因", "Reason"),
     "detail": ("说明", "Detail"),
@@ -66,13 +66,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "withhold": ("若收回", "If taken back"),
     "indicator": ("指标", "Indicator"),
     "unit": ("单位", "Unit"),
-    "base2020": ("2020年", "2020"),
-    "target2025": ("2025年目标", "2025 target"),
+    "baseline": ("基期", "Baseline"),
+    "target": ("目标", "Target"),
     "plan": ("本方案", "This plan"),
     "met": ("达标", "Met"),
     "item": ("项目", "Item"),
     "value": ("数值", "Value"),
-    "why": ("为何在此（目标值分项）", "Why here (objective terms)"),
+    "why": ("为何在此（对比次优方案）", "Why here (against the next best)"),
+    "next_best": ("次优地块", "Next best place"),
     # the firms on land in use (evaluation.csv, evaluation.xlsx)
     "firm": ("企业名称", "Firm"),
     "firms": ("企业数", "Firms"),
@@ -82,8 +83,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "energy_tce": ("综合能耗（吨标煤）", "Energy use (tce)"),
     "jobs": ("从业人员（人）", "Jobs"),
     "rd_spend": ("研发经费（万元）", "R&D spending (10k yuan)"),
-    "value_added_per_mu": ("亩均增加值（万元/亩）", "Value added per mu (10k yuan)"),
-    "value_added_per_energy": ("单位能耗增加值（万元/吨标煤）", "Value added per tce (10k yuan)"),
+    "value_added_per_mu": ("亩均增加值（万元/亩）", "Value added per mu (10k yuan/mu)"),
+    "value_added_per_energy": (
+        "单位能耗增加值（万元/吨标煤）",
+        "Value added per tce (10k yuan/tce)",
+    ),
     "rd_intensity": ("研发投入强度", "R&D intensity"),
     "labour_productivity": ("全员劳动生产率（万元/人）", "Labour productivity (10k yuan/person)"),
     "score": ("综合得分", "Score"),
@@ -106,8 +110,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "lost_output": ("原企业产值（万元）", "Firms' output lost (10k yuan)"),
     "lost_tax": ("原企业税收（万元）", "Firms' tax lost (10k yuan)"),
     "recovered_mu": ("收回用地（亩）", "Land recovered (mu)"),
-    "output_per_mu_after": ("腾退后亩均产值（万元/亩）", "Output per mu after (10k yuan)"),
-    "tax_per_mu_after": ("腾退后亩均税收（万元/亩）", "Tax per mu after (10k yuan)"),
+    "output_per_mu_after": ("腾退后亩均产值（万元/亩）", "Output per mu after (10k yuan/mu)"),
+    "tax_per_mu_after": ("腾退后亩均税收（万元/亩）", "Tax per mu after (10k yuan/mu)"),
     "tier.A": ("A类（优先发展）", "A (priority)"),
     "tier.B": ("B类（鼓励提升）", "B (encouraged to improve)"),
     "tier.C": ("C类（帮扶转型）", "C (helped to transform)"),
@@ -119,6 +123,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status.available": ("可用", "available"),
     "status.reserved": ("预留", "reserved"),
     "status.occupied": ("已占用", "occupied"),
+    "mode.transfer": ("出让", "transfer"),
+    "mode.flexible": ("弹性出让", "flexible-term transfer"),
+    "mode.lease": ("租赁", "lease"),
+    "mode.split_sale": ("分割销售", "split sale"),
+    "mode.equity": ("入股", "equity"),
+    "mode.joint": ("联营", "joint operation"),
+    "from.planned": ("计划日期", "planned date"),
+    "from.target": ("投产目标倒排", "from the producing target"),
+    "from.scheduled": ("倒排推算", "scheduled backwards"),
     "need.land": ("用地", "land"),
     "need.floor": ("厂房", "floor space"),
     "yes": ("是", "yes"),
@@ -170,10 +183,114 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "placed on a merged site of {n} adjacent parcels ({area:.2f} ha together): each "
         "alone is below its {low:g}–{high:g} ha",
     ),
+    "why.only_place": ("唯一符合条件的地块", "its only eligible place"),
+    "why.next_best": ("次优地块{place}（{park}）", "next best {place} ({park})"),
+    "why.sector_park": (
+        "本产业主导园区中最优的{place}（{park}）",
+        "best in a park led by its sector, {place} ({park})",
+    ),
+    "why.no_sector_park": (
+        "本产业主导园区中无符合条件的地块",
+        "no eligible place in a park led by its sector",
+    ),
+    "why.versus": ("{head}：{diffs}", "{head}: {diffs}"),
+    "why.versus_plan": (
+        "{head}单看更优（{diffs}），但在整体方案中让位于其他项目",
+        "{head} is better on its own ({diffs}) but gave way to other projects in the plan",
+    ),
+    "why.versus_taken": (
+        "{head}已落位{taker}，且{diffs}",
+        "{head} went to {taker}; besides, it {diffs}",
+    ),
+    "why.d_subsidy_more": ("区级补贴多{x:,.0f}万元", "needs {x:,.0f} 万元 more subsidy"),
+    "why.d_subsidy_less": ("区级补贴少{x:,.0f}万元", "needs {x:,.0f} 万元 less subsidy"),
+    "why.d_land_more": ("用地多{x:,.2f}公顷", "takes {x:,.2f} ha more land"),
+    "why.d_land_less": ("用地少{x:,.2f}公顷", "takes {x:,.2f} ha less land"),
+    "why.d_not_sector_park": ("不在本产业主导园区", "is not in a park led by its sector"),
+    "why.d_sector_park": ("位于本产业主导园区", "is in a park led by its sector"),
+    "why.d_not_preferred": ("不是意向园区", "is not its preferred park"),
+    "why.d_preferred": ("是意向园区", "is its preferred park"),
+    "why.d_later": ("晚{n}年供地", "comes {n} year(s) later"),
+    "why.d_earlier": ("早{n}年供地", "comes {n} year(s) earlier"),
+    "why.d_renewal": (
+        "需腾退收回（成本及原企业产出折合{x:,.0f}）",
+        "must be recovered first (cost and lost yield worth {x:,.0f})",
+    ),
+    "why.d_value": ("其余条件相同，综合得分低{x:,.0f}", "scores {x:,.0f} lower, all else equal"),
     "why.withheld": (
         "除已收回的{parcel}外无符合条件的地块",
         "no eligible parcel other than {parcel}, which is withheld",
     ),
+    # no plan: found before solving (precheck) or explained after (diagnose)
+    "precheck.no_pairs": ("必须落位的项目{pid}{reason}", "must-place project {pid} has {reason}"),
+    "precheck.budget": (
+        "补贴预算：必须落位的项目至少需区级补贴{need:,.0f}万元（各取其补贴最少的符合条件地块："
+        "{named}），而 costshare.budget 为{budget:,.0f}万元——请提高预算或取消必须落位",
+        "budget: placing the must-place projects needs at least {need:,.0f} 万元 of subsidy "
+        "(each on its cheapest eligible parcel: {named}), but costshare.budget is "
+        "{budget:,.0f} 万元 — raise the budget or clear must_place",
+    ),
+    "precheck.parcels": (
+        "必须落位的项目{names}（{n}个）只能使用地块{places}（{k}块），而每块用地只能落位一个项目"
+        "——请释放更多地块、放宽其面积范围或取消必须落位",
+        "must-place projects {names} ({n}) can only use parcels {places} ({k}); each land "
+        "parcel hosts one project — free more parcels, widen their area ranges or clear "
+        "must_place",
+    ),
+    "precheck.floor": (
+        "必须落位的项目{tenants}只能进入标准厂房{factory}，共需{total:,.0f}平方米，而该厂房只有"
+        "{have:,.0f}平方米——请取消部分项目的必须落位或放开其他厂房",
+        "must-place projects {tenants} can only go to factory {factory} and need {total:,.0f} "
+        "m² of its {have:,.0f} m² — clear must_place on some or admit other factories",
+    ),
+    "diagnose.target_level": (
+        "{key} 目标{level}，最好可达{best}",
+        "{key} {level}: the best plan reaches {best}",
+    ),
+    "diagnose.targets": (
+        "落位全部必须落位项目的方案都达不到规划指标：{missed}——请降低指标（targets:）"
+        "或取消未达标项目的必须落位",
+        "no plan that places every must-place project meets the target {missed} — lower the "
+        "target (targets:) or clear must_place on the projects that fall short",
+    ),
+    "diagnose.together": (
+        "各项指标单独都可达到，但落位全部必须落位项目的方案无法同时满足（{reach}）——请降低其中一项指标",
+        "each target can be met alone but not all together by a plan that places every "
+        "must-place project ({reach}) — lower one of the targets",
+    ),
+    "diagnose.annual_land": (
+        "年度供地上限（phasing.land_ha）使必须落位的项目无法全部在规划年份内供地，去掉年度上限即有"
+        "可行方案——请提高前几年的供地上限、允许更多延后（phasing.max_delay）或取消必须落位",
+        "the annual land caps (phasing.land_ha) leave no year for every must-place project; "
+        "without them a plan exists — raise the early years' caps, allow more delay "
+        "(phasing.max_delay) or clear must_place",
+    ),
+    "diagnose.annual_budget": (
+        "年度补贴预算（phasing.budget）使必须落位的项目无法全部在规划年份内供地，去掉年度预算即有"
+        "可行方案——请提高前几年的预算、允许更多延后（phasing.max_delay）或取消必须落位",
+        "the annual budgets (phasing.budget) leave no year for every must-place project; "
+        "without them a plan exists — raise the early years' budgets, allow more delay "
+        "(phasing.max_delay) or clear must_place",
+    ),
+    "diagnose.annual_both": (
+        "年度供地上限和年度补贴预算合在一起使必须落位的项目无法全部供地，去掉二者即有可行方案"
+        "——请提高前几年的上限或预算、允许更多延后（phasing.max_delay）或取消必须落位",
+        "the annual land caps and budgets together leave no year for every must-place "
+        "project; without them a plan exists — raise the early years' caps or budgets, allow "
+        "more delay (phasing.max_delay) or clear must_place",
+    ),
+    "diagnose.generic": (
+        "求解器证明：在{limits}的限制下，没有能落位全部必须落位项目的方案——请运行 landplan "
+        "validate，并检查 must_place、locked_parcel 及上述限制",
+        "the solver proved that no plan places every must-place project within the {limits}; "
+        "run 'landplan validate' and check must_place, locked_parcel and those limits",
+    ),
+    "limit.parcels": ("地块（每块用地落位一个项目）", "parcels (one project per land parcel)"),
+    "limit.floor": ("厂房面积", "floor space"),
+    "limit.quota": ("建设用地指标", "construction-land quota"),
+    "limit.budget": ("补贴预算（costshare.budget）", "budget (costshare.budget)"),
+    "limit.targets": ("规划指标（targets:）", "targets (targets:)"),
+    "limit.priority": ("高精尖优先", "high-tech priority"),
     # eligibility: the rule that removed a project's last candidate parcels
     "none.no_eligible": (
         "无符合条件的地块——{rule}（共{candidates}个候选：{funnel}）",
@@ -269,7 +386,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map.labels": ("编号标注（放大后显示）", "Labels (when zoomed in)"),
     "map.importance": ("地块重要性（收回后的损失）", "Parcel importance (loss if taken back)"),
     "map.unplaced": ("未落位项目", "Unplaced projects"),
-    "map.search": ("搜索地块或项目编号", "Search parcel or project id"),
+    "map.search": ("搜索编号、项目名称或园区", "Search an id, a project name or a park"),
+    "map.capped": ("按{ratio:.0%}封顶", "Capped at {ratio:.0%}"),
+    "map.kind_parcel": ("地块", "parcel"),
+    "map.kind_project": ("项目", "project"),
+    "map.kind_park": ("园区", "park"),
+    "map.kind_unplaced": ("未落位", "unplaced"),
+    "map.park_filter": ("只看一个园区", "Show one park"),
+    "map.all_parks": ("全部园区", "All parks"),
+    "land_used_mu": ("用地（亩）", "Land used (mu)"),
+    "zoning.M": ("工业用地", "industrial"),
+    "zoning.M1": ("一类工业用地", "class 1 industrial"),
+    "zoning.M2": ("二类工业用地", "class 2 industrial"),
+    "zoning.M3": ("三类工业用地", "class 3 industrial"),
+    "zoning.M4": ("工业研发用地", "industrial R&D"),
+    "zoning.W": ("物流仓储用地", "logistics and warehousing"),
+    "zoning.W1": ("一类物流仓储用地", "class 1 logistics and warehousing"),
+    "zoning.W2": ("二类物流仓储用地", "class 2 logistics and warehousing"),
+    "zoning.W3": ("三类物流仓储用地", "class 3 logistics and warehousing"),
+    "zoning.A3": ("教育科研用地", "education and research"),
+    "zoning.A35": ("科研用地", "research"),
+    "zoning.B2": ("商务用地", "business"),
+    "zoning.B29": ("其他商务设施用地", "other business facilities"),
     "map.not_found": ("未找到", "not found"),
     "map.legend": ("图例", "Legend"),
     "map.status_outline": ("地块状态（边框）", "Parcel status (outline)"),
@@ -318,9 +456,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "track.actual": ("实际完成", "Done on"),
     "track.status": ("状态", "Status"),
     "track.unit": ("责任单位", "Responsible unit"),
+    "planned": ("计划日期", "Planned"),
+    "actual": ("实际日期", "Done on"),
+    "deadline": ("节点期限", "Deadline"),
+    "deadline_from": ("期限来源", "Deadline from"),
+    "overdue_days": ("逾期天数", "Days overdue"),
+    "late_days": ("延期完成天数", "Days late"),
+    "stage": ("阶段", "Stage"),
+    "responsible_unit": ("责任单位", "Responsible unit"),
     "track.days": ("天", "days"),
     "track.tracked": ("跟踪项目", "Projects tracked"),
     "track.plan_land": ("规划用地", "Planned land"),
+    "track.land": ("{ha:,.2f}公顷 / {mu:,.0f}亩", "{ha:,.2f} ha / {mu:,.0f} mu"),
     "track.overdue_list": ("逾期事项", "Overdue"),
     "track.overdue_outline": ("红框：有逾期节点", "Red outline: a stage overdue"),
     "track.status.done": ("按期完成", "done"),
@@ -396,6 +543,97 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.solver_name": ("求解器", "Solver"),
     "report.runtime": ("运行时间（秒）", "Run time (s)"),
     "report.model": ("模型规模", "Model"),
+    "report.policy": ("政策测算", "Policy questions"),
+    "report.scenario_name": ("方案 {name}", "scenario {name}"),
+    "report.scenario_name_label": ("方案名称", "Scenario"),
+    "report.crs": ("坐标系", "Coordinate reference system"),
+    "report.phasing_years": ("规划年份", "Planning years"),
+    "report.input_file": ("输入文件", "Input file"),
+    "report.model_size": (
+        "0-1变量{binaries:,}个，连续变量{continuous:,}个；约束{rows:,}条（{kinds}）；非零元{nonzeros:,}个",
+        "{binaries:,} binaries, {continuous:,} continuous; {rows:,} rows ({kinds}); "
+        "{nonzeros:,} nonzeros",
+    ),
+    "policy.binding": (
+        "补贴预算{budget:,.0f}万元已用{used:,.0f}万元（{share:.1%}），预算约束是紧的。",
+        "The subsidy budget of {budget:,.0f} 万元 is used to {used:,.0f} 万元 ({share:.1%}): "
+        "it binds.",
+    ),
+    "policy.slack": (
+        "补贴预算{budget:,.0f}万元已用{used:,.0f}万元（{share:.1%}），尚有余量，增加预算不会改变方案。",
+        "The subsidy budget of {budget:,.0f} 万元 is used to {used:,.0f} 万元 ({share:.1%}): "
+        "it has room, and more budget would not change the plan.",
+    ),
+    "policy.price": (
+        "按线性松弛计，预算每增加1万元，目标值（按目标权重折算的万元）至多增加{price:,.1f}，"
+        "这一影子价格在预算再增加{holds:,.0f}万元以内保持不变。",
+        "In the LP relaxation each further 万元 of budget is worth up to {price:,.1f} on the "
+        "objective (万元 at the objective's weights); this shadow price holds for the next "
+        "{holds:,.0f} 万元.",
+    ),
+    "policy.price_open": (
+        "按线性松弛计，预算每增加1万元，目标值（按目标权重折算的万元）至多增加{price:,.1f}。",
+        "In the LP relaxation each further 万元 of budget is worth up to {price:,.1f} on the "
+        "objective (万元 at the objective's weights).",
+    ),
+    "policy.step": (
+        "若预算增加{amount:,.0f}万元（重新求解）：多落位{placed}个项目，其中高精尖{hightech}个"
+        "（{added}）；年产值增加{output:,.0f}万元、税收增加{tax:,.0f}万元，实际多用补贴"
+        "{subsidy:,.0f}万元；另有{moved}个项目调整地块。",
+        "With {amount:,.0f} 万元 more budget (solved again): {placed} more projects placed, "
+        "{hightech} of them high-tech ({added}); output up {output:,.0f} and tax up {tax:,.0f} "
+        "万元 a year for {subsidy:,.0f} 万元 more subsidy; {moved} projects move.",
+    ),
+    "policy.step_none": (
+        "若预算增加{amount:,.0f}万元（重新求解），方案不变。",
+        "With {amount:,.0f} 万元 more budget (solved again) the plan stays as it is.",
+    ),
+    "policy.year_price": ("{year}年{price:,.1f}", "{year}: {price:,.1f}"),
+    "policy.yearly": (
+        "各年补贴预算的影子价格（按线性松弛计，目标值/万元）：{years}。",
+        "Shadow prices of each year's budget (LP relaxation, objective per 万元): {years}.",
+    ),
+    "policy.no_place": (
+        "{n}个项目没有任何符合条件的地块：{ids}。",
+        "{n} project(s) have no eligible place at all: {ids}.",
+    ),
+    "policy.all_feasible": (
+        "若要落位全部{n}个有可选地块的项目：需区级补贴{subsidy:,.0f}万元，用地{land:,.1f}公顷"
+        "（{mu:,.0f}亩）。",
+        "Placing all {n} projects that have an eligible place would take {subsidy:,.0f} 万元 of "
+        "subsidy and {land:,.1f} ha ({mu:,.0f} mu) of land.",
+    ),
+    "policy.all_feasible_budget": (
+        "若要落位全部{n}个有可选地块的项目（不受补贴预算限制）：需区级补贴{subsidy:,.0f}万元，"
+        "超出预算{over:,.0f}万元；用地{land:,.1f}公顷（{mu:,.0f}亩）。",
+        "Placing all {n} projects that have an eligible place (no budget limit) would take "
+        "{subsidy:,.0f} 万元 of subsidy, {over:,.0f} 万元 over the budget, and {land:,.1f} ha "
+        "({mu:,.0f} mu) of land.",
+    ),
+    "policy.all_infeasible": (
+        "即使不受补贴预算限制，也无法同时落位全部{n}个有可选地块的项目：地块、年度供地上限和规划指标"
+        "最多容纳{most}个。",
+        "Even with no budget limit the {n} projects that have an eligible place cannot all be "
+        "placed: the places, the annual land caps and the targets hold {most} at most.",
+    ),
+    "policy.park_burden": ("{park}每亩{per:,.1f}万元", "{park} {per:,.1f} 万元/mu"),
+    "policy.spread": (
+        "封顶差额由园区其他用地分担：共{burden:,.0f}万元，落在{mu:,.0f}亩上，平均每亩{per:,.1f}万元"
+        "（{parks}）。",
+        "The park's other land users bear the capped shortfall: {burden:,.0f} 万元 on {mu:,.0f} "
+        "mu, {per:,.1f} 万元 per mu on average ({parks}).",
+    ),
+    "flag.positioning": (
+        "高精尖项目偏离本产业主导园区：已落位的{n}个高精尖项目中只有{lead}个（{share:.0%}）"
+        "在本产业主导园区，其他项目为{others:.0%}；其中{cheap}个落在平均土地成本最低的{park}。"
+        "按{cap:.0%}封顶，低成本园区的区级补贴最少；若要按园区定位落位，可提高 "
+        "objective.positioning 或为项目填写意向园区。",
+        "High-tech projects leave the parks led by their sectors: of the {n} placed, {lead} "
+        "({share:.0%}) sit in such a park, against {others:.0%} of the other projects; {cheap} "
+        "went to {park}, the park with the lowest average land cost, where the {cap:.0%} cap "
+        "costs the fund least. To place by the parks' positioning, raise objective.positioning "
+        "or give projects a preferred park.",
+    ),
     # headline figures (report and plan.xlsx)
     "head.placed": ("落位项目", "Projects placed"),
     "head.hightech": ("高精尖项目落位", "High-tech projects placed"),
@@ -406,7 +644,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "head.budget_used": ("补贴预算使用率", "Budget used"),
     "head.status": ("求解状态", "Solver status"),
     "head.gap": ("相对间隙", "Gap"),
-    # the plan's indicators (summary.json's targets_2025 and kpis)
+    # the plan's indicators (summary.json's plan_targets and kpis)
+    "head.baseline_year": ("{year}年", "{year}"),
+    "head.target_year": ("{year}年目标", "{year} target"),
     "kpi.output_per_ha": ("地均工业产值", "Industrial output per unit land"),
     "kpi.labour_productivity": ("全员劳动生产率", "Labour productivity"),
     "kpi.rd_intensity": ("研发投入强度", "R&D intensity"),
@@ -422,7 +662,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "chart.target": ("2025年目标", "2025 target"),
     "chart.sector": ("产业", "Sector"),
     # the sheets of plan.xlsx
+    "sheet.headline": ("主要结果", "Headline"),
     "sheet.kpis": ("指标对照", "Indicators"),
+    "sheet.supply_plan": ("年度供地计划", "Annual supply plan"),
+    "sheet.supply_by_year": ("分年汇总", "By year"),
+    "sheet.tracking": ("挂图推进", "Tracking"),
+    "sheet.page": ("第 &P 页，共 &N 页", "Page &P of &N"),
+    "phasing.whole_period": ("全期合计", "Whole period"),
+    "of": ("总数或上限", "Out of"),
+    "proportion": ("比例", "Proportion"),
+    "supply_mode": ("供地方式", "Supply mode"),
+    "start_year": ("计划开工年份", "Start year"),
+    "delay": ("延后（年）", "Delay (years)"),
+    "bearers_mu": ("分担差额的用地（亩）", "Land bearing the shortfall (mu)"),
+    "burden_per_mu": ("每亩分担（万元/亩）", "Burden per mu (10k yuan/mu)"),
     "sheet.allocation": ("项目落位", "Placed projects"),
     "sheet.costshare": ("成本分摊", "Cost shares"),
     "sheet.parks": ("园区汇总", "Parks"),
@@ -453,6 +706,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sweep.error": ("失败原因", "Failure"),
     "sweep.wall_s": ("用时（秒）", "Run time (s)"),
     "sweep.placed": ("落位项目数", "Projects placed"),
+    "sweep.budget_used": ("预算使用率（%）", "Budget used (%)"),
+    "sweep.budget_shadow_price": (
+        "预算影子价格（目标值/万元）",
+        "Shadow price of the budget (objective per 10k yuan)",
+    ),
+    "sweep.burden_per_mu": ("其他用地每亩分担（万元/亩）", "Borne per mu by others (10k yuan/mu)"),
+    "sweep.input_error": (
+        "输入有误，详见 sweep.csv 的 reason 列",
+        "bad input: see sweep.csv's reason",
+    ),
+    "sweep.solver_error": (
+        "求解器出错，详见 sweep.csv 的 reason 列",
+        "the solver failed: see sweep.csv",
+    ),
     "sweep.hightech_placed": ("高精尖项目落位数", "High-tech projects placed"),
     "sweep.objective": ("目标值", "Objective"),
     "sweep.gap": ("相对间隙（%）", "Gap (%)"),
@@ -462,8 +729,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sweep.spread": ("其他用地分担（万元）", "Spread to others (10k yuan)"),
     "sweep.deferred_total": ("递延分摊（万元）", "Deferred (10k yuan)"),
     "sweep.status": ("求解状态", "Solver status"),
-    "sweep.output_per_ha": ("地均产值（万元/公顷）", "Output per ha (10k yuan)"),
-    "sweep.tax_per_mu": ("亩均税收（万元/亩）", "Tax per mu (10k yuan)"),
+    "sweep.output_per_ha": ("地均产值（万元/公顷）", "Output per ha (10k yuan/ha)"),
+    "sweep.tax_per_mu": ("亩均税收（万元/亩）", "Tax per mu (10k yuan/mu)"),
     "sweep.renewal_parcels": ("腾退收回地块（宗）", "Renewal parcels recovered"),
     "sweep.renewal_ha": ("腾退收回用地（公顷）", "Renewal land recovered (ha)"),
     # scenario keys a sweep commonly changes, and their named values

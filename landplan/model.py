@@ -36,6 +36,7 @@ so a model of millions of pairs holds no name strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,14 +144,23 @@ class Model:
         """This model maximising ``c`` instead."""
         return replace(self, c=np.asarray(c, dtype=float))
 
-    def describe(self) -> str:
+    def size(self) -> dict[str, Any]:
+        """How big the model is: binaries, continuous columns, rows by kind, nonzeros."""
         kinds = pd.Series([n.split("[")[0] for n in self.row_names]).value_counts()
-        rows = ", ".join(f"{k} {v:,}" for k, v in kinds.items())
-        continuous = int((~self.integer).sum())
-        extra = f" and {continuous} continuous" if continuous else ""
+        return {
+            "binaries": int(self.integer.sum()),
+            "continuous": int((~self.integer).sum()),
+            "rows": {str(k): int(v) for k, v in kinds.items()},
+            "nonzeros": int(self.A.nnz),
+        }
+
+    def describe(self) -> str:
+        size = self.size()
+        rows = ", ".join(f"{k} {v:,}" for k, v in size["rows"].items())
+        extra = f" and {size['continuous']} continuous" if size["continuous"] else ""
         return (
-            f"{int(self.integer.sum()):,} binaries{extra}, {self.n_rows:,} rows ({rows}), "
-            f"{self.A.nnz:,} nonzeros"
+            f"{size['binaries']:,} binaries{extra}, {self.n_rows:,} rows ({rows}), "
+            f"{size['nonzeros']:,} nonzeros"
         )
 
     def columns(self, cols: np.ndarray) -> Model:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from landplan.csvfiles import write_csv
 from landplan.errors import OutputError
 from landplan.maps import write_map
 from landplan.qgis import write_styles
@@ -133,12 +134,11 @@ def _alive(pid: int) -> bool:
 
 def writers(result: RunResult) -> Writers:
     """The output folder's files, in the order they are written."""
+    csv = _csv_writer(result.inputs.scenario.output.csv_encoding)
     files: Writers = {
-        "allocation.csv": lambda p: allocation_table(result).to_csv(p, index=False),
-        "costshare.csv": lambda p: result.shares.to_csv(p, index=False, float_format="%.4f"),
-        "costshare_by_park.csv": lambda p: costshare_by_park(result).to_csv(
-            p, index=False, float_format="%.4f"
-        ),
+        "allocation.csv": csv(allocation_table(result)),
+        "costshare.csv": csv(result.shares, "%.4f"),
+        "costshare_by_park.csv": csv(costshare_by_park(result), "%.4f"),
         "allocation.gpkg": lambda p: write_gpkg(result, p),
         "summary.json": lambda p: p.write_text(
             json.dumps(summary(result), ensure_ascii=False, indent=2), encoding="utf-8"
@@ -155,9 +155,17 @@ def writers(result: RunResult) -> Writers:
         "plan.xlsx": lambda p: write_workbook(p.parent, p),
     }
     if result.importance is not None:
-        worth = result.importance
-        files["importance.csv"] = lambda p: worth.to_csv(p, index=False)
+        files["importance.csv"] = csv(result.importance)
     return files
+
+
+def _csv_writer(encoding: str) -> Callable[..., Callable[[Path], object]]:
+    """A writer factory: ``csv(frame, float_format)`` writes ``frame`` in ``encoding``."""
+
+    def csv(frame: pd.DataFrame, float_format: str | None = None) -> Callable[[Path], object]:
+        return lambda p: write_csv(frame, p, encoding=encoding, float_format=float_format)
+
+    return csv
 
 
 def phasing_writers(result: RunResult) -> Writers:
@@ -167,10 +175,8 @@ def phasing_writers(result: RunResult) -> Writers:
         return {}
     by_year = phasing_table(result, plan)
     assert by_year is not None
-    return {
-        "supply_plan.csv": lambda p: plan.to_csv(p, index=False),
-        "supply_by_year.csv": lambda p: by_year.to_csv(p, index=False),
-    }
+    csv = _csv_writer(result.inputs.scenario.output.csv_encoding)
+    return {"supply_plan.csv": csv(plan), "supply_by_year.csv": csv(by_year)}
 
 
 def consolidation_writers(result: RunResult) -> Writers:
@@ -178,7 +184,7 @@ def consolidation_writers(result: RunResult) -> Writers:
     swaps = swaps_table(result)
     if swaps is None:
         return {}
-    return {"swaps.csv": lambda p: swaps.to_csv(p, index=False)}
+    return {"swaps.csv": _csv_writer(result.inputs.scenario.output.csv_encoding)(swaps)}
 
 
 def evaluation_writers(result: RunResult) -> Writers:
@@ -188,8 +194,13 @@ def evaluation_writers(result: RunResult) -> Writers:
     if firms is None or evaluation is None:
         return {}
     recovered = renewal_table(result) if evaluation.renewal is not None else None
+    scenario = result.inputs.scenario
     return evaluation_files(
-        firms, evaluation.benchmarks, recovered=recovered, lang=result.inputs.scenario.map.lang
+        firms,
+        evaluation.benchmarks,
+        recovered=recovered,
+        lang=scenario.map.lang,
+        encoding=scenario.output.csv_encoding,
     )
 
 
@@ -199,11 +210,12 @@ def evaluation_files(
     *,
     recovered: pd.DataFrame | None,
     lang: str,
+    encoding: str,
 ) -> Writers:
     """``evaluation.csv`` and ``evaluation.xlsx`` of evaluated firms (and what renewal
     recovered), for ``run`` and for ``landplan evaluate``."""
     return {
-        "evaluation.csv": lambda p: firms.to_csv(p, index=False, float_format="%.6g"),
+        "evaluation.csv": _csv_writer(encoding)(firms, "%.6g"),
         "evaluation.xlsx": lambda p: write_evaluation_book(
             firms, benchmarks, p, recovered=recovered, lang=lang
         ),

@@ -38,14 +38,11 @@ SECTOR_PALETTE = [
     "#EE8866",
     "#BBCC33",
 ]
-# Cost-share layer: share borne per ha of land used, as a fraction of the park average.
-RATIO_CLASSES = [
-    (0.0, 0.7, "#2166ac"),
-    (0.7, 0.95, "#92c5de"),
-    (0.95, 1.05, "#f7f7f7"),
-    (1.05, 1.3, "#f4a582"),
-    (1.3, np.inf, "#b2182b"),
-]
+# Cost-share layer: share borne per ha of land used over the park average, in classes
+# up to the scenario's cap ratio (``ratio_classes``): ColorBrewer PuOr, purple below
+# the average, white around it, orange above.
+AT_THE_CAP = "#5e3c99"
+RATIO_BREAKS = ((0.95, "#b2abd2"), (1.05, "#f7f7f7"), (1.3, "#fdb863"), (np.inf, "#e66101"))
 # Importance layer: the fall of the objective without the parcel, % of the objective.
 IMPORTANCE_CLASSES = [
     (0.0, 0.1, "#fee5d9"),
@@ -54,8 +51,8 @@ IMPORTANCE_CLASSES = [
     (1.0, np.inf, "#cb181d"),
 ]
 CANNOT_WITHHOLD = "#252525"
-# 亩均 tiers: ColorBrewer RdBu ends (colour-blind safe), A blue to D red.
-TIER_COLOURS = {"A": "#2166ac", "B": "#92c5de", "C": "#f4a582", "D": "#b2182b"}
+# 亩均 tiers: ColorBrewer BrBG (colour-blind safe), A teal to D brown.
+TIER_COLOURS = {"A": "#018571", "B": "#80cdc1", "C": "#dfc27d", "D": "#a6611a"}
 # consolidation: merged sites outlined, returned land filled, activated land outlined
 # (ColorBrewer Dark2: purple, green, orange)
 SWAP_STYLES = {"merged": "#7570b3", "out": "#1b9e77", "in": "#d95f02"}
@@ -68,6 +65,30 @@ STAGE_COLOURS = {
     "producing": "#1a9850",
 }
 OVERDUE = "#d7191c"
+
+
+def ratio_classes(cap_ratio: float) -> list[tuple[float, float, str]]:
+    """The cost-share layer's classes for a cap ratio: ``(low, high, colour)``, the
+    first ending at the cap (a capped share is exactly the cap, give or take rounding,
+    so it always falls in it), the next ones at the fixed breaks above it."""
+    classes = [(0.0, cap_ratio, AT_THE_CAP)]
+    low = cap_ratio
+    for high, colour in RATIO_BREAKS:
+        if high > cap_ratio + 1e-9:
+            classes.append((low, high, colour))
+            low = high
+    return classes
+
+
+def ratio_class(ratio: float, classes: list[tuple[float, float, str]]) -> int | None:
+    """The class of a share ratio: the first whose upper end it does not pass (within
+    1e-6, so that a share at the cap is in the cap's class); None when missing."""
+    if ratio != ratio:  # NaN: no land used
+        return None
+    for k, (_, high, _) in enumerate(classes):
+        if ratio <= high + 1e-6:
+            return k
+    return len(classes) - 1
 
 
 def sector_colours(sectors: list[str]) -> dict[str, str]:

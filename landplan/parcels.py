@@ -181,7 +181,13 @@ def _read_file(spec: LayerSpec, problems: ProblemLog) -> gpd.GeoDataFrame | None
         frame = pyogrio.read_dataframe(
             spec.path, layer=layer, encoding="latin1" if guess else spec.encoding
         )
-    except (DataSourceError, DataLayerError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        if not is_shapefile:
+            raise
+        # a DBF field name holds 10 bytes: a long Chinese name cut mid-character
+        frame = pyogrio.read_dataframe(spec.path, layer=layer, encoding="latin1")
+        return _cut_names(frame, spec, problems)
+    except (DataSourceError, DataLayerError, ValueError) as exc:
         problems.add(
             source,
             f"cannot read: {_one_line(exc)}",
@@ -244,10 +250,60 @@ def _recover_encoding(
     return None
 
 
+def _cut_names(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, problems: ProblemLog
+) -> gpd.GeoDataFrame | None:
+    """A Shapefile whose field names were cut at the DBF's 10 bytes in the middle of a
+    character (read as Latin-1, so every byte is kept): the names lose the broken
+    character, the values are decoded in the layer's encoding (its ``.cpg``, else
+    ``encoding:``, else UTF-8). ``fields:`` keys then match the cut names."""
+    assert spec.path is not None
+    cpg = spec.path.with_suffix(".cpg")
+    encoding = spec.encoding or (cpg.read_text().strip() if cpg.is_file() else "utf-8")
+    try:
+        "".encode(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    names = {
+        c: c.encode("latin1").decode(encoding, errors="ignore")
+        for c in frame.columns
+        if c != "geometry"
+    }
+    cut = [f"{names[c]}" for c in names if names[c].encode(encoding) != c.encode("latin1")]
+    try:
+        for column in names:
+            if pd.api.types.is_string_dtype(frame[column]):
+                frame[column] = frame[column].map(
+                    lambda v: v.encode("latin1").decode(encoding) if isinstance(v, str) else v
+                )
+    except UnicodeDecodeError:
+        problems.add(
+            spec.source,
+            f"attribute text is not {encoding}, as the layer's .cpg file says",
+            layer=spec.layer,
+            fix="declare the layer's 'encoding:' in the scenario (e.g. gbk)",
+        )
+        return None
+    log.warning(
+        "%s: the Shapefile cut field names to 10 bytes, inside a character: %s "
+        "(fields: may name them in full; a GeoPackage keeps whole names)",
+        spec.source,
+        ", ".join(cut),
+    )
+    return frame.rename(columns=names)
+
+
 def _apply_field_map(
     frame: gpd.GeoDataFrame, spec: LayerSpec, problems: ProblemLog
 ) -> gpd.GeoDataFrame | None:
-    missing = [src for src in spec.fields if src not in frame.columns]
+    fields = dict(spec.fields)
+    for src in list(fields):  # a name a Shapefile cut to 10 bytes matches its cut form
+        for encoding in ("utf-8", "gb18030"):
+            short = src.encode(encoding)[:10].decode(encoding, errors="ignore")
+            if src not in frame.columns and short != src and short in frame.columns:
+                fields[short] = fields.pop(src)
+                break
+    missing = [src for src in fields if src not in frame.columns]
     for src in missing:
         columns = ", ".join(str(c) for c in frame.columns if c != "geometry")
         problems.add(
@@ -259,7 +315,7 @@ def _apply_field_map(
         )
     if missing:
         return None
-    return frame.rename(columns=spec.fields)
+    return frame.rename(columns=fields)
 
 
 def _check_collective_modes(

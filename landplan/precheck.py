@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from landplan.errors import InfeasibleError
+from landplan.messages import Words, say
 from landplan.valuation import PricedPairs, is_land_pair
 
 
@@ -18,7 +19,7 @@ def precheck(priced: PricedPairs) -> None:
     projects = priced.projects
     must = projects["must_place"].to_numpy(dtype=bool)
     messages = [
-        f"must-place project {pid} has {priced.no_pairs[pid]}"
+        say("precheck.no_pairs", pid=pid, reason=priced.no_pairs[pid])
         for pid in projects.loc[must, "project_id"]
         if pid in priced.no_pairs
     ]
@@ -32,22 +33,21 @@ def precheck(priced: PricedPairs) -> None:
         if need.sum() > budget + 1e-6:
             top = need.sort_values(ascending=False).head(5)
             named = ", ".join(f"{k} {v:,.0f}" for k, v in top.items() if v > 0)
-            messages.append(
-                f"budget: placing the must-place projects needs at least {need.sum():,.0f} 万元 "
-                f"of subsidy (each on its cheapest eligible parcel: {named}), but "
-                f"costshare.budget is {budget:,.0f} 万元 — raise the budget or clear must_place"
-            )
+            messages.append(say("precheck.budget", need=need.sum(), named=named, budget=budget))
     if messages:
-        raise InfeasibleError("no feasible plan:\n  " + "\n  ".join(messages))
+        raise InfeasibleError(
+            "no feasible plan:\n  " + "\n  ".join(m.en for m in messages),
+            "无可行方案：\n  " + "\n  ".join(m.zh for m in messages),
+        )
 
 
-def _matching_conflicts(priced: PricedPairs) -> list[str]:
+def _matching_conflicts(priced: PricedPairs) -> list[Words]:
     """Must-place projects that together need more parcels or floor space than exist."""
     projects, parcels, pairs = priced.projects, priced.parcels, priced.pairs
     must = projects["must_place"].to_numpy(dtype=bool)
     on_must = must[pairs["project"].to_numpy()]
     land_pair = is_land_pair(priced)
-    messages = []
+    messages: list[Words] = []
     land = pairs[on_must & land_pair]
     pid, jid = projects["project_id"].to_numpy(), parcels["parcel_id"].to_numpy()
     if len(land):
@@ -72,9 +72,7 @@ def _matching_conflicts(priced: PricedPairs) -> list[str]:
             names = ", ".join(sorted(pid[rows[list(group)]]))
             places = ", ".join(sorted(jid[cols[sorted(seen)]]))
             messages.append(
-                f"must-place projects {names} ({len(group)}) can only use parcels {places} "
-                f"({len(seen)}); each land parcel hosts one project — free more parcels, "
-                "widen their area ranges or clear must_place"
+                say("precheck.parcels", names=names, n=len(group), places=places, k=len(seen))
             )
             break  # one conflict set says it; more would repeat the same projects
     floor = pairs[on_must & ~land_pair]
@@ -86,8 +84,6 @@ def _matching_conflicts(priced: PricedPairs) -> list[str]:
         if total > have:
             tenants = ", ".join(sorted(pid[group["project"].to_numpy()]))
             messages.append(
-                f"must-place projects {tenants} can only go to factory {jid[int(j)]} and need "
-                f"{total:,.0f} m² of its {have:,.0f} m² — clear must_place on some or admit "
-                "other factories"
+                say("precheck.floor", tenants=tenants, factory=jid[int(j)], total=total, have=have)
             )
     return messages

@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.patches import Rectangle
 
-from landplan.charts import Image, figure, has_cjk_font, png
+from landplan.charts import Image, figure, png
 from landplan.constants import MU_PER_HA
 from landplan.domain import Lang
 from landplan.firm_evaluation import park_tiers
 from landplan.folder import PlanFolder, read_folder
-from landplan.messages import label
+from landplan.fonts import embed
+from landplan.messages import Words, label, say
 from landplan.palettes import KIND_FILLS, sector_colours
 from landplan.render import render
 from landplan.views import (
@@ -32,7 +32,8 @@ from landplan.views import (
     number,
     sector_name,
     unplaced_reasons,
-    why_here,
+    year_headers,
+    year_totals,
 )
 
 # the page's fixed words: key in the page -> catalogue key
@@ -54,27 +55,26 @@ _WORDS = {
     "overview": "report.overview",
     "solver": "report.solver",
     "scenario": "report.scenario",
+    "policy": "report.policy",
     "none": "none",
 }
 
 
 def kpi_chart(summary: dict[str, Any], lang: str) -> Image:
-    """Each indicator as a share of its 2025 target: 2020, this plan, target = 100%."""
-    rows = [r for r in kpi_rows(summary, lang) if r["target2025"]]
-    base = [100 * r["base2020"] / r["target2025"] for r in rows]
-    plan = [np.nan if r["plan"] is None else 100 * r["plan"] / r["target2025"] for r in rows]
+    """Each indicator as a share of its target: the baseline, this plan, target = 100%."""
+    rows = [r for r in kpi_rows(summary, lang) if r["target"] and r["baseline"] is not None]
+    base = [100 * r["baseline"] / r["target"] for r in rows]
+    plan = [np.nan if r["plan"] is None else 100 * r["plan"] / r["target"] for r in rows]
+    years = year_headers(summary, lang)
     fig = figure(figsize=(7, 3.2))
     ax = fig.subplots()
     y = np.arange(len(rows))
-    ax.barh(y + 0.2, base, height=0.38, color="#bbbbbb", label=label("base2020", lang))
+    ax.barh(y + 0.2, base, height=0.38, color="#bbbbbb", label=years["baseline"])
     ax.barh(y - 0.2, plan, height=0.38, color="#0072B2", label=label("chart.plan", lang))
-    ax.axvline(100, color="#D55E00", linestyle="--", label=label("chart.target", lang))
-    names = [r["indicator"] for r in rows]
-    if not has_cjk_font():  # no font draws Chinese: the English names
-        names = [label(f"kpi.{r['key']}", Lang.EN) for r in rows]
-    ax.set_yticks(y, names)
+    ax.axvline(100, color="#D55E00", linestyle="--", label=years["target"])
+    ax.set_yticks(y, [r["indicator"] for r in rows])
     ax.invert_yaxis()
-    ax.set_xlabel(label("chart.share_of_target", lang if has_cjk_font() else Lang.EN))
+    ax.set_xlabel(label("chart.share_of_target", lang))
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
     return png(fig, alt=label("report.kpis", lang))
 
@@ -83,8 +83,6 @@ def overview_map(folder: PlanFolder, lang: str) -> Image:
     """A static map: parcels by kind, placed parcels by sector, park names."""
     parcels = folder.parcels
     labels = folder.summary.get("sector_labels", {})
-    cjk = has_cjk_font()
-    shown = lang if cjk else Lang.EN  # without a font for Chinese, the legend in English
     sectors = sector_colours(sorted(set(folder.allocation["sector"].astype(str))))
     fig = figure(figsize=(9, 7))
     ax = fig.subplots()
@@ -99,13 +97,11 @@ def overview_map(folder: PlanFolder, lang: str) -> Image:
         if len(subset):
             subset.plot(ax=ax, facecolor=colour, edgecolor="#222", linewidth=0.3)
     for park, group in parcels.groupby("park"):
-        if not cjk and not str(park).isascii():
-            continue  # no font to draw it; the tables name every park
         point = group.geometry.union_all().centroid
-        ax.annotate(str(park), (point.x, point.y), ha="center", fontsize=9, weight="bold")
+        ax.annotate(str(park), (point.x, point.y), ha="center", fontsize=9)
     handles = [Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#222") for c in sectors.values()]
-    names = [sector_name(s, shown, labels) for s in sectors]
-    ax.legend(handles, names, fontsize=7, loc="lower left", title=label("chart.sector", shown))
+    names = [sector_name(s, lang, labels) for s in sectors]
+    ax.legend(handles, names, fontsize=7, loc="lower left", title=label("chart.sector", lang))
     ax.set_axis_off()
     return png(fig, alt=label("report.overview", lang))
 
@@ -260,10 +256,7 @@ def phasing_section(folder: PlanFolder, lang: str) -> dict[str, Any] | None:
     by_year = folder.supply_by_year
     if not facts or by_year is None:
         return None
-    total = by_year[by_year["park"] == "total"].drop(columns="park")
-    total.insert(4, "land_mu", total["land_ha"] * MU_PER_HA)
-    total.insert(6, "land_cap_mu", total["land_cap_ha"] * MU_PER_HA)
-    total["budget_left"] = total["budget"] - total["subsidy"]
+    total = year_totals(folder, lang)
     note = label("report.phasing_note", lang).format(
         first=facts["years"][0],
         last=facts["years"][1],
@@ -278,14 +271,13 @@ def phasing_section(folder: PlanFolder, lang: str) -> dict[str, Any] | None:
         parks = frame_table(capped[columns].astype({"year": str}), lang, digits)
     return {
         "note": note,
-        "total": frame_table(total.astype({"year": str}), lang, digits),
+        "total": frame_table(total, lang, digits),
         "parks": parks,
     }
 
 
 def build_report(folder: PlanFolder, lang: str | None = None) -> str:
     """The self-contained ``report.html`` text."""
-    scenario = folder.scenario
     lang = lang or folder.map.lang
     s = folder.summary
     cs = s["costshare"]
@@ -297,11 +289,12 @@ def build_report(folder: PlanFolder, lang: str | None = None) -> str:
         (label("head.subsidy", lang), f"{cs['subsidy']:,.0f}"),
         (label("head.budget_used", lang), counts["budget_used"]),
     ]
+    years = year_headers(s, lang)
     rows = kpi_rows(s, lang)
-    for r in rows:
-        target, plan = r["target2025"], r["plan"]
-        r["met"] = "" if target is None or plan is None else bool(plan >= target)
-    kpis = pd.DataFrame(rows)[["indicator", "unit", "base2020", "target2025", "plan", "met"]]
+    kpis = pd.DataFrame(rows)[["indicator", "unit", "baseline", "target", "plan", "met"]]
+    kpis["met"] = ["" if m is None else bool(m) for m in kpis["met"]]
+    kpi_table = frame_table(kpis, lang)
+    kpi_table.headers[2:4] = [years["baseline"], years["target"]]
     alloc = folder.allocation.assign(sector_code=folder.allocation["sector"].astype(str))
     labels = s.get("sector_labels", {})
     alloc = alloc.assign(sector=alloc["sector_code"].map(lambda x: sector_name(x, lang, labels)))
@@ -310,7 +303,7 @@ def build_report(folder: PlanFolder, lang: str | None = None) -> str:
     )
     placed_list = placed[["project_id", "name", "sector", "park", "parcel_id", "land_ha"]].assign(
         land_ha=lambda a: pd.to_numeric(a["land_ha"], errors="coerce"),
-        why=[why_here(row, lang) for _, row in placed.iterrows()],
+        why=placed["why_zh" if lang == Lang.ZH else "why"],
     )
     placed_list.insert(6, "land_mu", placed_list["land_ha"] * MU_PER_HA)
     unplaced = unplaced_reasons(alloc[alloc["status"] != "placed"], lang)
@@ -319,6 +312,8 @@ def build_report(folder: PlanFolder, lang: str | None = None) -> str:
     by_park.insert(
         list(by_park.columns).index("land_ha") + 1, "land_mu", by_park["land_ha"] * MU_PER_HA
     )
+    if not (by_park["spread_burden"] > 0).any():  # no one bears a spread shortfall
+        by_park = by_park.drop(columns=["bearers_mu", "burden_per_mu"])
     by_park["park"] = by_park["park"].replace({"total": label("total", lang)})
     status = s["status"]
     solver = [
@@ -328,17 +323,21 @@ def build_report(folder: PlanFolder, lang: str | None = None) -> str:
         (label("report.gap", lang), "—" if s["gap"] is None else f"{100 * s['gap']:.4f}%"),
         (label("report.solver_name", lang), s["solver"]),
         (label("report.runtime", lang), f"{s['runtime_s']:.1f}"),
-        (label("report.model", lang), s["model"]),
+        (label("report.model", lang), _model_size(s["model"], lang)),
     ]
     digits = {"land_ha": 4, "land_mu": 2}
-    return render(
+    plan = s.get("plan") or {}
+    page = render(
         "report.html",
         lang=lang,
-        name=str(s["scenario"]),
+        title=plan.get("title") or str(s["scenario"]),
+        meta=_meta(folder, lang),
         w={key: label(entry, lang) for key, entry in _WORDS.items()},
         headline=headline,
-        kpis=frame_table(kpis, lang),
+        kpis=kpi_table,
         kpi_chart=kpi_chart(s, lang),
+        policy=policy_lines(s, lang),
+        flags=positioning_flags(s, lang),
         positioning=positioning_table(folder, placed, lang),
         placed=frame_table(placed_list, lang, digits),
         unplaced=frame_table(unplaced, lang),
@@ -348,8 +347,226 @@ def build_report(folder: PlanFolder, lang: str | None = None) -> str:
         phasing=phasing_section(folder, lang),
         overview=overview_map(folder, lang),
         solver=solver,
-        as_run=yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False),
+        settings=settings(folder.scenario, lang),
+        files=input_files(folder.scenario, lang),
     )
+    return embed(page)
+
+
+def _model_size(size: dict[str, Any], lang: str) -> str:
+    """The model's size in words; its rows by their names in the model."""
+    rows = ", ".join(f"{kind} {n:,}" for kind, n in size["rows"].items())
+    return say(
+        "report.model_size",
+        binaries=size["binaries"],
+        continuous=size["continuous"],
+        rows=sum(size["rows"].values()),
+        kinds=rows,
+        nonzeros=size["nonzeros"],
+    ).in_(lang)
+
+
+def _meta(folder: PlanFolder, lang: str) -> str:
+    """Under the title: the issuing unit, the day the plan was made, the scenario."""
+    plan = folder.summary.get("plan") or {}
+    when = str(folder.scenario.get("run_at") or "")[:10]
+    day = ""
+    if when:
+        y, m, d = (int(x) for x in when.split("-"))
+        day = f"{y}年{m}月{d}日" if lang == Lang.ZH else f"{d} {_MONTHS[m - 1]} {y}"
+    parts = [
+        plan.get("issuer") or "",
+        day,
+        say("report.scenario_name", name=folder.summary["scenario"]).in_(lang),
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def policy_lines(summary: dict[str, Any], lang: str) -> list[str]:
+    """The policy questions answered in sentences: the budget, what more of it buys,
+    placing every project, the spread burden per 亩."""
+    lines: list[Words] = []
+    answers = summary.get("policy") or {}
+    budget = answers.get("budget")
+    if budget and budget.get("budget"):
+        share = budget["used"] / budget["budget"] if budget["budget"] else 0.0
+        key = "policy.binding" if budget["binding"] else "policy.slack"
+        lines.append(say(key, budget=budget["budget"], used=budget["used"], share=share))
+        if budget["binding"] and budget["shadow_price"]:
+            holds = budget["holds_for"]
+            if holds is None or holds == float("inf"):
+                lines.append(say("policy.price_open", price=budget["shadow_price"]))
+            else:
+                lines.append(say("policy.price", price=budget["shadow_price"], holds=holds))
+        step = budget.get("step")
+        if step and step.get("status") != "infeasible":
+            if step["placed"] or step["moved"]:
+                lines.append(
+                    say(
+                        "policy.step",
+                        amount=step["amount"],
+                        placed=step["placed"],
+                        hightech=step["hightech"],
+                        added="、".join(step["added"]) or "—",
+                        output=step["output"],
+                        tax=step["tax"],
+                        subsidy=step["subsidy"],
+                        moved=len(step["moved"]),
+                    )
+                )
+            else:
+                lines.append(say("policy.step_none", amount=step["amount"]))
+    if budget and budget.get("yearly"):
+        shown = [
+            say("policy.year_price", year=year, price=v["shadow_price"] or 0.0)
+            for year, v in sorted(budget["yearly"].items())
+        ]
+        lines.append(say("policy.yearly", years=_joined(shown, "，", ", ")))
+    everyone = answers.get("place_all")
+    if everyone:
+        if everyone.get("no_place"):
+            ids = everyone["no_place"]
+            lines.append(say("policy.no_place", n=len(ids), ids="、".join(ids)))
+        if everyone["feasible"]:
+            over = everyone.get("over_budget")
+            key = "policy.all_feasible" if over is None else "policy.all_feasible_budget"
+            lines.append(
+                say(
+                    key,
+                    n=everyone["with_a_place"],
+                    subsidy=everyone["subsidy"],
+                    over=over or 0.0,
+                    land=everyone["land_ha"],
+                    mu=everyone["land_ha"] * MU_PER_HA,
+                )
+            )
+        else:
+            lines.append(
+                say("policy.all_infeasible", n=everyone["with_a_place"], most=everyone["most"])
+            )
+    cs = summary["costshare"]
+    if cs.get("burden_per_mu"):
+        parks = [
+            say("policy.park_burden", park=park, per=v["burden_per_mu"])
+            for park, v in cs["by_park"].items()
+            if v.get("burden_per_mu")
+        ]
+        lines.append(
+            say(
+                "policy.spread",
+                burden=cs["spread_burden"],
+                mu=cs["bearers_mu"],
+                per=cs["burden_per_mu"],
+                parks=_joined(parks, "；", "; "),
+            )
+        )
+    return [w.in_(lang) for w in lines]
+
+
+# the report flags a plan whose high-tech projects leave their sectors' parks: fewer
+# than this share of them in such a park, or this far below the other projects' share
+LEADING_SHARE_FLOOR = 0.5
+LEADING_SHARE_DROP = 0.2
+
+
+def positioning_flags(summary: dict[str, Any], lang: str) -> list[str]:
+    """A warning when high-tech projects leave the parks led by their sectors."""
+    facts = summary.get("positioning") or {}
+    mine, others = facts.get("hightech_share"), facts.get("others_share")
+    if mine is None:
+        return []
+    if mine >= LEADING_SHARE_FLOOR and (others is None or others - mine < LEADING_SHARE_DROP):
+        return []
+    words = say(
+        "flag.positioning",
+        n=facts["hightech_placed"],
+        lead=facts["hightech_in_leading_park"],
+        share=mine,
+        others=others if others is not None else 0.0,
+        cheap=facts["hightech_in_cheapest_park"],
+        park=facts.get("cheapest_park") or "—",
+        cap=summary["costshare"]["cap_ratio"],
+    )
+    return [words.in_(lang)]
+
+
+def _joined(parts: list[Words], zh: str, en: str) -> Words:
+    return Words(zh.join(p.zh for p in parts), en.join(p.en for p in parts))
+
+
+# the settings the report lists, in words: (scenario section, key)
+_SETTINGS = [
+    ("costshare", "method"),
+    ("costshare", "cap_ratio"),
+    ("costshare", "shortfall"),
+    ("costshare", "budget"),
+    ("objective", "priority"),
+    ("objective", "output"),
+    ("objective", "tax"),
+    ("objective", "hightech"),
+    ("objective", "major"),
+    ("objective", "subsidy"),
+    ("objective", "positioning"),
+    ("objective", "preferred_park"),
+    ("objective", "land"),
+    ("solver", "name"),
+    ("solver", "gap"),
+    ("solver", "time_limit"),
+]
+
+
+def settings(scenario: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The scenario's main settings in words (no machine paths)."""
+    rows = [
+        (label("report.scenario_name_label", lang), str(scenario.get("name", ""))),
+        (label("report.crs", lang), str(scenario.get("crs", ""))),
+    ]
+    for section, key in _SETTINGS:
+        value = (scenario.get(section) or {}).get(key)
+        if value is None:
+            shown = label("none", lang)
+        elif key == "cap_ratio":
+            shown = f"{float(value):.0%}"
+        elif isinstance(value, str):
+            shown = label(f"value.{value}", lang, default=value)
+        else:
+            shown = f"{value:,.10g}"
+        rows.append((label(f"setting.{section}.{key}", lang), shown))
+    for key, level in (scenario.get("targets") or {}).items():
+        rows.append((label(f"kpi.{key}", lang, default=key), f"≥ {level:,.10g}"))
+    phasing = scenario.get("phasing")
+    if phasing:
+        first, last = phasing["years"]
+        rows.append((label("report.phasing_years", lang), f"{first}–{last}"))
+    return rows
+
+
+def input_files(scenario: dict[str, Any], lang: str) -> Table:
+    """The input files by name (not where the machine keeps them), with their hashes."""
+    hashes = scenario.get("inputs_sha256") or {}
+    rows = [[Cell(_file_name(path)), Cell(digest[:16])] for path, digest in hashes.items()]
+    return Table([label("report.input_file", lang), "SHA-256"], rows)
+
+
+def _file_name(path: str) -> str:
+    """A file's name; a database source as it is (its URL carries no password)."""
+    return path if path.startswith("postgis:") else Path(path).name
 
 
 def write_report(out_dir: Path, target: Path, lang: str | None = None) -> None:

@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from landplan.allocate import Allocation
-from landplan.constants import MU_PER_HA, PLAN_TARGETS, SUPPLY_MODES, VERSION
+from landplan.constants import INDICATOR_UNITS, MU_PER_HA, SUPPLY_MODES, VERSION
 from landplan.domain import LAND_KINDS, Rule
 from landplan.inputs import Inputs
+from landplan.messages import ZH, label
+from landplan.scenario import PlanSpec
 from landplan.valuation import TERMS, PricedPairs
 
 
@@ -36,6 +38,9 @@ class RunResult:
     importance
         Per parcel used, the fall of the objective without it
         (``importance.parcel_importance``), when asked for (``run --importance``).
+    policy
+        The budget's price and what more of it buys, what placing every project
+        would take (``policy.policy_answers``), when asked for.
     """
 
     inputs: Inputs
@@ -45,6 +50,7 @@ class RunResult:
     shares: pd.DataFrame
     runtime_s: float
     importance: pd.DataFrame | None = None
+    policy: dict[str, Any] | None = None
 
 
 def allocation_table(result: RunResult) -> pd.DataFrame:
@@ -268,7 +274,8 @@ def supply_plan(result: RunResult) -> pd.DataFrame | None:
 
     ``supply_mode`` is the first of the modes the project accepts and the parcel
     offers, in ``SUPPLY_MODES`` order; ``subsidy`` is what the fund pays for the
-    pair (costshare.csv). Only land kinds count towards ``phasing.land_ha``."""
+    pair (costshare.csv). Only land kinds count towards ``phasing.land_ha``.
+    ``supply_mode_zh`` and ``kind_zh`` say mode and kind in Chinese."""
     if result.inputs.scenario.phasing is None:
         return None
     placed = result.allocation.placed
@@ -292,6 +299,8 @@ def supply_plan(result: RunResult) -> pd.DataFrame | None:
         }
     )
     table["delay"] = table["year"] - table["start_year"].fillna(table["year"])
+    table["supply_mode_zh"] = [label(f"mode.{m}", ZH, default=m) for m in table["supply_mode"]]
+    table["kind_zh"] = [label(f"kind.{k}", ZH) for k in table["kind"]]
     ordered: pd.DataFrame = table.sort_values(["year", "park", "parcel_id"]).reset_index(drop=True)
     return ordered
 
@@ -382,11 +391,15 @@ def constraint_layer(result: RunResult) -> gpd.GeoDataFrame | None:
 
 
 def costshare_by_park(result: RunResult) -> pd.DataFrame:
-    """Per park and in total: base shares, shares borne, subsidy, spread, deferred.
+    """Per park and in total: base shares, shares borne, subsidy, spread, deferred;
+    under ``shortfall: spread`` the land of the users who bear it (``bearers_mu``) and
+    what they bear per 亩 (``burden_per_mu``, 万元/亩).
 
     The last row (``park`` = ``total``) carries the budget and the share of it used.
     """
-    shares = result.shares
+    shares = result.shares.assign(
+        bearers_mu=lambda t: t["land_ha"].where(t["spread_burden"] > 0, 0.0) * MU_PER_HA
+    )
     money = ["base_share", "share", "subsidy", "spread_burden", "deferred"]
     table = shares.groupby("park").agg(
         park_avg_cost=("park_avg_cost", "first"),
@@ -394,6 +407,7 @@ def costshare_by_park(result: RunResult) -> pd.DataFrame:
         hightech_pairs=("hightech", "sum"),
         land_ha=("land_ha", "sum"),
         **{m: (m, "sum") for m in money},
+        bearers_mu=("bearers_mu", "sum"),
     )
     table = table.reset_index()
     total = {**table.drop(columns="park").sum(), "park": "total", "park_avg_cost": np.nan}
@@ -402,6 +416,9 @@ def costshare_by_park(result: RunResult) -> pd.DataFrame:
     budget = result.inputs.scenario.costshare.budget
     table["budget"] = np.where(table["park"] == "total", budget or np.nan, np.nan)
     table["budget_used"] = table["subsidy"] / table["budget"]
+    table["burden_per_mu"] = table["spread_burden"] / table["bearers_mu"].where(
+        table["bearers_mu"] > 0
+    )
     return table
 
 
@@ -409,7 +426,7 @@ def plan_kpis(placed_projects: pd.DataFrame, land_ha: float) -> dict[str, float 
     """The plan's indicators over the placed projects, each a ratio in its own unit:
     output per ha (万元/ha), tax per mu (万元/亩), labour productivity (万元/person),
     R&D intensity and high-tech output share (fractions). The keys are those of
-    ``constants.PLAN_TARGETS`` and of the targets a scenario imposes (``Target``)."""
+    ``constants.INDICATOR_UNITS`` and of the targets a scenario imposes (``Target``)."""
     output = float(placed_projects["output"].sum())
 
     def ratio(a: float, b: float, digits: int = 4) -> float | None:
@@ -480,9 +497,10 @@ def summary(result: RunResult) -> dict[str, Any]:
     def count(mask: pd.Series) -> dict[str, int]:
         return {"placed": int((mask & is_placed).sum()), "total": int(mask.sum())}
 
-    by_park = shares.groupby("park")[
-        ["base_share", "share", "subsidy", "spread_burden", "deferred"]
-    ].sum()
+    parks = costshare_by_park(result).set_index("park").drop(index="total")
+    money = ["base_share", "share", "subsidy", "spread_burden", "deferred"]
+    by_park = parks[[*money, "bearers_mu", "burden_per_mu"]]
+    bearers = float(parks["bearers_mu"].sum())
     return {
         "scenario": result.inputs.scenario.name,
         "status": alloc.status.value,
@@ -523,17 +541,16 @@ def summary(result: RunResult) -> dict[str, Any]:
             "deferred": round(float(shares["deferred"].sum()), 4),
             "budget": params.budget,
             "budget_used": None if not params.budget else round(subsidy / params.budget, 6),
+            "bearers_mu": round(bearers, 4),
+            "burden_per_mu": round(float(shares["spread_burden"].sum()) / bearers, 4)
+            if bearers > 0
+            else None,
             "by_park": {
-                str(k): {c: round(float(v), 4) for c, v in row.items()}
-                for k, row in by_park.iterrows()
+                str(k): {c: _rounded(v, 4) for c, v in row.items()} for k, row in by_park.iterrows()
             },
         },
         "kpis": kpis,
-        "positioning": {
-            "placed_in_leading_park": int(alloc.placed["leading"].sum()),
-            "share": round(float(alloc.placed["leading"].mean()), 4) if len(alloc.placed) else None,
-            "placed_in_preferred_park": int(alloc.placed["preferred"].sum()),
-        },
+        "positioning": _positioning(result),
         "parks": {
             str(row["park"]): {
                 "leading_sectors": row["leading_sectors"],
@@ -564,11 +581,65 @@ def summary(result: RunResult) -> dict[str, Any]:
         "consolidation": _consolidation_summary(result),
         "phasing": _phasing_summary(result),
         "sector_labels": dict(result.inputs.tables.sector_labels),
-        "targets_2025": {
-            key: {"label": label, "unit": unit, "2020": base, "2025": target, "plan": kpis.get(key)}
-            for key, (label, unit, base, target) in PLAN_TARGETS.items()
-        },
+        "plan": _plan_header(result),
+        "policy": result.policy,
+        "plan_targets": plan_targets(result.inputs.scenario.plan, kpis),
     }
+
+
+def _positioning(result: RunResult) -> dict[str, Any]:
+    """summary.json's ``positioning``: how many placed projects sit in a park whose
+    leading sectors include theirs (all, high-tech, the others), in their preferred
+    park, and in the park with the lowest average land cost (where the high-tech cap
+    costs the fund least, so a plan drifts there)."""
+    placed = result.allocation.placed
+    hightech = placed["hightech"].to_numpy(dtype=bool)
+    leading = placed["leading"].to_numpy(dtype=bool)
+    average = result.inputs.park_avg.dropna()
+    cheapest = str(average.idxmin()) if len(average) else None
+
+    def share(mask: np.ndarray) -> float | None:
+        return round(float(leading[mask].mean()), 4) if mask.any() else None
+
+    return {
+        "placed_in_leading_park": int(leading.sum()),
+        "share": share(np.ones(len(placed), dtype=bool)),
+        "placed_in_preferred_park": int(placed["preferred"].sum()),
+        "hightech_placed": int(hightech.sum()),
+        "hightech_in_leading_park": int((leading & hightech).sum()),
+        "hightech_share": share(hightech),
+        "others_share": share(~hightech),
+        "cheapest_park": cheapest,
+        "hightech_in_cheapest_park": int((hightech & (placed["park"] == cheapest)).sum()),
+    }
+
+
+def _plan_header(result: RunResult) -> dict[str, Any]:
+    """summary.json's ``plan``: the title, issuing unit and years the pages head with."""
+    plan = result.inputs.scenario.plan
+    return {
+        "title": plan.title or result.inputs.scenario.name,
+        "issuer": plan.issuer,
+        "baseline_year": plan.baseline_year,
+        "target_year": plan.target_year,
+    }
+
+
+def plan_targets(plan: PlanSpec, kpis: dict[str, float | None]) -> dict[str, dict[str, Any]]:
+    """summary.json's ``plan_targets``: each indicator of the plan's table with its unit,
+    baseline, target, this plan's figure (``kpis``) and whether the plan meets it."""
+    rows = {}
+    for key, row in plan.indicators.items():
+        value = kpis.get(key)
+        met = None if value is None or row.target is None else bool(value >= row.target)
+        rows[key] = {
+            "unit": INDICATOR_UNITS[key],
+            "baseline": row.baseline,
+            "target": row.target,
+            "plan": value,
+            "met": met,
+        }
+    return rows
 
 
 def evaluation_table(result: RunResult) -> pd.DataFrame | None:

@@ -22,6 +22,7 @@ from landplan.firm_evaluation import Evaluation, evaluate
 from landplan.importance import parcel_importance
 from landplan.inputs import Inputs, load_inputs
 from landplan.output import evaluation_files, write_folder, writers
+from landplan.policy import policy_answers
 from landplan.postgis_sink import check_target, write_results
 from landplan.results import RunResult
 from landplan.scenario import EvaluationSpec, Scenario
@@ -39,6 +40,7 @@ def compute(
     export_model: Path | None = None,
     importance: bool = False,
     workers: int = 1,
+    policy: bool = True,
 ) -> RunResult:
     """Run every stage in memory; nothing is written (except an asked-for model file).
 
@@ -46,7 +48,8 @@ def compute(
     (a sweep over cost-share keys); ``inputs.scenario`` is replaced by ``scenario``.
     ``start`` is a plan (``(project_id, parcel_id)`` pairs) to start the solver from.
     ``importance``: also each used parcel's importance (one more solve per parcel,
-    on ``workers`` processes).
+    on ``workers`` processes). ``policy``: also the scenario's policy questions
+    (``policy:``; a few more solves).
     """
     clock = time.perf_counter()
     inputs = load_inputs(scenario) if inputs is None else replace(inputs, scenario=scenario)
@@ -59,7 +62,10 @@ def compute(
         if importance
         else None
     )
-    return finish(inputs, priced, allocation, clock=clock, importance=worth)
+    answers = (
+        policy_answers(priced, allocation, scenario.solver, scenario.policy) if policy else None
+    )
+    return finish(inputs, priced, allocation, clock=clock, importance=worth, policy=answers)
 
 
 def finish(
@@ -69,6 +75,7 @@ def finish(
     *,
     clock: float,
     importance: pd.DataFrame | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> RunResult:
     """The stages after the solve: explanations and cost shares (``clock``: when the
     run began, for its runtime)."""
@@ -80,6 +87,7 @@ def finish(
         shares=share_costs(allocation.placed, inputs.scenario.costshare),
         runtime_s=time.perf_counter() - clock,
         importance=importance,
+        policy=policy,
     )
 
 
@@ -126,7 +134,11 @@ def write_evaluation(scenario: Scenario, out_dir: Path) -> Evaluation:
     evaluation = evaluate(load_inputs(scenario))
     assert evaluation is not None
     files = evaluation_files(
-        evaluation.firms, evaluation.benchmarks, recovered=None, lang=scenario.map.lang
+        evaluation.firms,
+        evaluation.benchmarks,
+        recovered=None,
+        lang=scenario.map.lang,
+        encoding=scenario.output.csv_encoding,
     )
     write_folder(out_dir, files)
     return evaluation

@@ -25,8 +25,10 @@ import yaml
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from landplan.constants import DAXING_2025, INDICATOR_UNITS
 from landplan.domain import (
     Bearer,
+    CsvEncoding,
     Datum,
     EntryScope,
     Indicator,
@@ -353,6 +355,53 @@ class MapSpec:
 
 
 @dataclass(frozen=True)
+class IndicatorTarget:
+    """One row of the plan's target table: the figure in the baseline year and the
+    target (shares as fractions); None where the plan gives none."""
+
+    baseline: float | None = _num(None, low=None)
+    target: float | None = _num(None, low=None)
+
+
+def _daxing_targets() -> dict[str, IndicatorTarget]:
+    return {k: IndicatorTarget(baseline=b, target=t) for k, (b, t) in DAXING_2025.items()}
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """``plan:``: the plan the pages speak for. ``title`` and ``issuer`` (the issuing
+    unit) head the report and the workbook; ``indicators`` is the plan's target
+    table, each figure of ``baseline_year`` and the target for ``target_year`` (by
+    default the Daxing 14th Five-Year plan's 2025 table)."""
+
+    title: str | None = None
+    issuer: str | None = None
+    baseline_year: int = _num(2020, low=1900)
+    target_year: int = _num(2025, low=1900)
+    indicators: dict[str, IndicatorTarget] = field(default_factory=_daxing_targets)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """``output:``: how files for people are written. ``csv_encoding``: UTF-8 with a
+    byte-order mark (Excel reads it as UTF-8) or GB18030 (for older Excel on Chinese
+    Windows); landplan reads both back."""
+
+    csv_encoding: CsvEncoding = CsvEncoding.UTF8_BOM
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """``policy:``: the questions policy staff ask of a plan, answered in the report.
+    ``budget_step`` (万元): what that much more subsidy budget would buy, when the
+    budget binds (one more solve; 0: not asked); ``place_all``: what placing every
+    project would take (one or two more solves)."""
+
+    budget_step: float = _num(10_000.0)
+    place_all: bool = True
+
+
+@dataclass(frozen=True)
 class SolverOptions:
     """The MIP solver and when it may stop (relative gap to the proven bound, seconds)."""
 
@@ -391,6 +440,9 @@ class Scenario:
     costshare: CostShare = CostShare()
     solver: SolverOptions = SolverOptions()
     map: MapSpec = MapSpec()
+    plan: PlanSpec = PlanSpec()
+    output: OutputSpec = OutputSpec()
+    policy: PolicySpec = PolicySpec()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``scenario.resolved.yaml`` (passwords removed)."""
@@ -734,7 +786,33 @@ class _Parser:
             costshare=costshare,
             solver=self.simple(SolverOptions, raw, "solver"),
             map=self.map(self.section(raw, "map")),
+            plan=self.plan(self.section(raw, "plan")),
+            output=self.simple(OutputSpec, raw, "output"),
+            policy=self.simple(PolicySpec, raw, "policy"),
         )
+
+    def plan(self, raw: dict[str, Any]) -> PlanSpec:
+        """``plan:``; ``indicators`` given replace the default table row by row."""
+        values = self.fields(PlanSpec, raw, "plan", skip=("indicators",))
+        indicators = _daxing_targets()
+        given = raw.get("indicators")
+        if given is not None and not isinstance(given, dict):
+            self.problem("plan.indicators", f"must be a mapping, got {given!r}")
+            given = None
+        for name, row in (given or {}).items():
+            where = f"plan.indicators.{name}"
+            if name not in INDICATOR_UNITS:
+                self.problem(where, "is not a known indicator", f"use {', '.join(INDICATOR_UNITS)}")
+            elif row is None:
+                indicators.pop(name, None)  # a row the plan does not have
+            elif not isinstance(row, dict):
+                self.problem(where, f"must be {{baseline, target}}, got {row!r}")
+            else:
+                indicators[name] = IndicatorTarget(**self.fields(IndicatorTarget, row, where))
+        for key in ("title", "issuer"):
+            if key in values and not str(values[key]).strip():
+                values[key] = None
+        return PlanSpec(indicators=indicators, **values)
 
     def firms(self, raw: dict[str, Any]) -> dict[str, Any]:
         """``firms``, ``evaluation`` and ``renewal``; evaluation defaults apply when

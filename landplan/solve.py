@@ -10,10 +10,14 @@ people and other solvers, with its row and column names, by the same writer.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,10 +165,36 @@ _CBC_PROGRESS = re.compile(r"(-?[\d.eE+]+) best solution, best possible (-?[\d.e
 
 
 def _quiet_highs() -> highspy.Highs:
-    """A HiGHS instance that prints nothing."""
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    """A HiGHS instance that prints nothing. HiGHS writes a banner to stdout when a
+    process makes its first instance, before any option can be set; that one is made
+    with stdout pointed at the null device (``-q`` and importance workers stay quiet)."""
+    global _BANNER_DUE
+    if _BANNER_DUE:
+        with _no_stdout():
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+        _BANNER_DUE = False
+    else:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     return h
+
+
+_BANNER_DUE = True
+
+
+@contextmanager
+def _no_stdout() -> Iterator[None]:
+    """The process's standard output (file descriptor 1) to the null device."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 def _highs(options: SolverOptions) -> highspy.Highs:
@@ -290,6 +320,16 @@ class LpSession:
             part.data.astype(float),
         )
         self.cols = np.concatenate([self.cols, cols])
+
+    def rise(self, row: int) -> float:
+        """How far row ``row``'s bound can rise with its dual unchanged (the LP's basis
+        stays optimal; HiGHS's ranging), in the row's units; ``inf`` when it can rise
+        without end. Call after ``run``."""
+        status, ranging = self.h.getRanging()
+        if status != highspy.HighsStatus.kOk:
+            raise SolverError("HiGHS could not range the LP")
+        up = float(ranging.row_bound_up.value_[row])
+        return float("inf") if up >= highspy.kHighsInf else up - float(self.model.row_upper[row])
 
     def run(self) -> tuple[SolveStatus, np.ndarray]:
         """Solve; the status and the row duals (maximising; zero when infeasible)."""

@@ -22,14 +22,17 @@ from typing import Any
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from landplan.charts import Image, figure, has_cjk_font, png
+from landplan.charts import Image, figure, png
 from landplan.constants import MU_PER_HA
+from landplan.csvfiles import csv_text, write_csv
 from landplan.domain import Lang
 from landplan.eligibility import Eligibility, eligible_pairs
-from landplan.errors import InputError, LandplanError, Problem
+from landplan.errors import InfeasibleError, InputError, LandplanError, Problem
+from landplan.fonts import embed
 from landplan.inputs import Inputs, cross_check, load_inputs
 from landplan.messages import ZH, label, say
 from landplan.output import write_folder
+from landplan.policy import budget_prices
 from landplan.render import render
 from landplan.results import allocation_table, summary
 from landplan.run import compute
@@ -123,13 +126,16 @@ def run_point(
         inputs, eligibility, ekey = _cached_inputs(scenario)
         pkey = ("plan", ekey[1])
         start_plan = _CACHE.get(pkey)
-        result = compute(scenario, inputs=inputs, eligibility=eligibility, start=start_plan)
+        result = compute(
+            scenario, inputs=inputs, eligibility=eligibility, start=start_plan, policy=False
+        )
+        prices = budget_prices(result.priced, result.allocation, scenario.solver)
         placed = result.allocation.placed
         _CACHE[pkey] = plan_keys(placed)
         facts = summary(result)
-        row["_plan"] = allocation_table(result).to_csv(index=False)
+        row["_plan"] = csv_text(allocation_table(result))
     except LandplanError as exc:
-        row.update(status="failed", reason=" ".join(str(exc).split())[:500])
+        row.update(status="failed", reason=_words(str(exc)), reason_zh=_words(_in_chinese(exc)))
         row["runtime_s"] = round(time.perf_counter() - start, 3)
         return row
     cs = facts["costshare"]
@@ -149,11 +155,25 @@ def run_point(
         spread_burden=cs["spread_burden"],
         deferred=cs["deferred"],
         budget_used=cs["budget_used"],
+        budget_shadow_price=prices.get("budget", {}).get("shadow_price"),
+        burden_per_mu=cs["burden_per_mu"],
         **_renewal_columns(facts),
         warm_start=start_plan is not None,
         runtime_s=round(time.perf_counter() - start, 3),
     )
     return row
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())[:500]
+
+
+def _in_chinese(exc: LandplanError) -> str:
+    """A point's failure in Chinese: infeasibility in full; input or solver trouble
+    named, its details in sweep.csv's ``reason``."""
+    if isinstance(exc, InfeasibleError):
+        return exc.zh
+    return label("sweep.input_error" if isinstance(exc, InputError) else "sweep.solver_error", ZH)
 
 
 def _renewal_columns(facts: dict[str, Any]) -> dict[str, Any]:
@@ -197,10 +217,16 @@ def sweep(
     for column in ("reason", "gap", *HEADLINES, *PAYERS):  # even if every point failed
         if column not in table:
             table[column] = "" if column == "reason" else float("nan")
+    # what only some scenarios have (a budget's price, a spread burden): kept where any
+    # point has it
+    for column in ("budget_shadow_price", "burden_per_mu"):
+        if column in table and table[column].isna().all():
+            table = table.drop(columns=column)
     wall = time.perf_counter() - start
     log.info("sweep done in %.1f s (%d failed)", wall, int((table["status"] == "failed").sum()))
+    encoding = base.output.csv_encoding
     writers: dict[str, Callable[[Path], object]] = {
-        "sweep.csv": lambda p: table.to_csv(p, index=False),
+        "sweep.csv": lambda p: write_csv(table, p, encoding=encoding),
         "sweep.html": lambda p: p.write_text(
             sweep_html(table, list(sets), name=base.name, wall_s=wall, lang=base.map.lang),
             encoding="utf-8",
@@ -208,14 +234,14 @@ def sweep(
     }
     for k, plan in enumerate(plans):
         if plan is not None:  # a failed point has none
-            writers[f"points/{k}/allocation.csv"] = functools.partial(_write_text, plan)
+            writers[f"points/{k}/allocation.csv"] = functools.partial(_write_text, plan, encoding)
     write_folder(out_dir, writers)
     return table
 
 
-def _write_text(text: str, path: Path) -> None:
+def _write_text(text: str, encoding: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding=encoding)
 
 
 def _failed(point: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -282,12 +308,12 @@ def _run_dask(
 
 # The outcomes charted against each swept key (sweep.csv's columns).
 HEADLINES = (
+    "placed",
     "hightech_placed",
     "subsidy",
     "spread_burden",
     "output_per_ha",
     "land_used_ha",
-    "objective",
 )
 # Who bears the part of the land cost the high-tech cap takes off: column, colour.
 PAYERS = {"subsidy": "#0072B2", "spread_burden": "#E69F00", "deferred": "#999999"}
@@ -301,7 +327,9 @@ _COLUMNS = {
     "status": None,
     "placed": 0,
     "hightech_placed": 0,
-    "objective": 0,
+    "budget_used": 1,
+    "budget_shadow_price": 1,
+    "burden_per_mu": 1,
     "gap": 4,
     "land_used_ha": 1,
     "land_used_mu": 0,
@@ -315,6 +343,9 @@ _COLUMNS = {
     "runtime_s": 1,
 }
 _HEADERS = {
+    "budget_used": "sweep.budget_used",
+    "budget_shadow_price": "sweep.budget_shadow_price",
+    "burden_per_mu": "sweep.burden_per_mu",
     "placed": "sweep.placed",
     "hightech_placed": "sweep.hightech_placed",
     "objective": "sweep.objective",
@@ -339,22 +370,20 @@ def sweep_html(
 ) -> str:
     """A self-contained page for policy staff: per swept key, the outcomes and who
     pays; then every point with its figures and a link to its plan."""
-    cjk = has_cjk_font()
-    drawn = lang if cjk else Lang.EN  # chart text in English where no font draws Chinese
     ok = table[table["status"] != "failed"]
     outcomes = [
         {
             "title": say("sweep.outcomes", key=setting_name(key, lang)).in_(lang),
-            "chart": _outcomes_chart(ok, key, [k for k in keys if k != key], drawn),
+            "chart": _outcomes_chart(ok, key, [k for k in keys if k != key], lang),
         }
         for key in (keys if len(ok) else [])
     ]
     payers = None
     if len(ok):
-        payers = {"title": label("sweep.who_pays", lang), "chart": _payers_chart(ok, keys, drawn)}
+        payers = {"title": label("sweep.who_pays", lang), "chart": _payers_chart(ok, keys, lang)}
     failed = table[table["status"] == "failed"]
     listed = ("、" if lang == ZH else ", ").join(setting_name(k, lang) for k in keys)
-    return render(
+    page = render(
         "sweep.html",
         lang=lang,
         title=say("sweep.title", name=name).in_(lang),
@@ -368,6 +397,7 @@ def sweep_html(
         open_plan=label("sweep.open_plan", lang),
         points=_points_table(table, keys, lang),
     )
+    return embed(page)
 
 
 def setting_name(key: str, lang: str) -> str:
@@ -452,6 +482,8 @@ def _points_table(table: pd.DataFrame, keys: list[str], lang: str) -> dict[str, 
     frame = table.copy()
     frame["land_used_mu"] = pd.to_numeric(frame["land_used_ha"], errors="coerce") * MU_PER_HA
     frame["gap"] = pd.to_numeric(frame["gap"], errors="coerce") * 100
+    if "budget_used" in frame:
+        frame["budget_used"] = pd.to_numeric(frame["budget_used"], errors="coerce") * 100
     columns = [c for c in _COLUMNS if c in frame]
     head = [label("sweep.point", lang), *(setting_name(k, lang) for k in keys)]
     head += [label(_HEADERS[c], lang) for c in columns]
@@ -476,7 +508,7 @@ def _points_table(table: pd.DataFrame, keys: list[str], lang: str) -> dict[str, 
             {
                 "cells": cells,
                 "link": f"points/{point}/allocation.csv" if row["status"] != "failed" else "",
-                "reason": str(row.get("reason") or ""),
+                "reason": str((row.get("reason_zh") if lang == ZH else row.get("reason")) or ""),
             }
         )
     return {"headers": head, "rows": rows, "failures": failures}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 import numpy as np
 import pandas as pd
@@ -173,14 +174,17 @@ def _read_excel(spec: TableSpec, problems: ProblemLog) -> pd.DataFrame | None:
         sheet = spec.sheet if spec.sheet is not None else names[0]
         frame = pd.read_excel(sheets, sheet_name=sheet, dtype=object, header=0)
 
-    # cells as text, the way they read in a CSV: integral numbers without ".0"
+    # cells as text, the way they read in a CSV: integral numbers without ".0", date
+    # cells (Excel's own dates, read as datetime) as ISO dates
     def cell(value: object) -> str:
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return ""
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
-        if isinstance(value, pd.Timestamp):
-            return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        if isinstance(value, datetime):
+            return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+        if isinstance(value, date):
+            return value.isoformat()
         return str(value)
 
     frame = frame.map(cell)

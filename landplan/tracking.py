@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,14 +29,16 @@ import folium
 import pandas as pd
 
 from landplan.constants import MU_PER_HA
+from landplan.csvfiles import csv_text
 from landplan.errors import InputError, Problem, ProblemLog
 from landplan.folder import PlanFolder, read_folder
-from landplan.messages import label
+from landplan.messages import label, say
 from landplan.palettes import OVERDUE, STAGE_COLOURS
 from landplan.render import render
 from landplan.scenario import TableSpec, Tracking
 from landplan.tables import read_table
 from landplan.webmap import base_map, to_display
+from landplan.workbook import write_table_book
 
 STAGES = ("signed", "started", "finished", "producing")
 STAGE_WORDS = {"签约": "signed", "开工": "started", "竣工": "finished", "投产": "producing"}
@@ -63,6 +66,8 @@ OUT_COLUMNS = [
     "deadline",
     "deadline_from",
     "status",
+    "status_zh",
+    "deadline_from_zh",
     "overdue_days",
     "late_days",
 ]
@@ -155,14 +160,14 @@ def read_tracking(path: Path, plan: pd.DataFrame, as_of: date) -> pd.DataFrame:
             text = row[column]
             dates[column] = None
             if text:
-                try:
-                    dates[column] = date.fromisoformat(text)
-                except ValueError:
+                dates[column] = parse_date(text)
+                if dates[column] is None:
                     log.add(
                         source,
                         f"{column} {text!r} is not a date",
                         field=column,
-                        fix="write dates as YYYY-MM-DD, e.g. 2026-03-31",
+                        fix="write a date such as 2026-03-31, 2026/3/31 or 2026年3月31日 "
+                        "(or a date cell in Excel)",
                         **where,
                     )
         done = dates["actual"]
@@ -189,6 +194,30 @@ def read_tracking(path: Path, plan: pd.DataFrame, as_of: date) -> pd.DataFrame:
         _check_order(source, str(pid), group, log)
     log.raise_if_any()
     return table.drop(columns="row")
+
+
+# 2026-03-31, 2026-3-31, 2026/3/31, 2026.3.31, 2026年3月31日, 20260331, and any of
+# these followed by a time of day (a date cell that carries one)
+_DATE = re.compile(
+    r"^(\d{4})(?:[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})日?|(\d{2})(\d{2}))"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+
+
+def parse_date(text: str) -> date | None:
+    """A date as offices write it (``_DATE``), or None when ``text`` is not one."""
+    found = _DATE.match(text.strip())
+    if found is None:
+        return None
+    year, month, day = (
+        found.group(1),
+        found.group(2) or found.group(4),
+        found.group(3) or found.group(5),
+    )
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def _check_order(source: str, pid: str, rows: pd.DataFrame, log: ProblemLog) -> None:
@@ -284,6 +313,8 @@ def schedule(rows: pd.DataFrame, plan: pd.DataFrame, spec: Tracking, *, as_of: d
                     "deadline": due,
                     "deadline_from": source,
                     "status": status,
+                    "status_zh": label(f"track.status.{status}", "zh"),
+                    "deadline_from_zh": label(f"from.{source}", "zh"),
                     "overdue_days": overdue,
                     "late_days": late,
                 }
@@ -424,7 +455,7 @@ def _board(folder: PlanFolder, board: Board, stage: pd.Series, lang: str) -> str
         ),
         words=words,
         tracked=len(stage),
-        land=f"{area:,.2f} ha / {area * MU_PER_HA:,.0f} 亩",
+        land=say("track.land", ha=area, mu=area * MU_PER_HA).in_(lang),
         legend=[
             {"colour": colour, "label": label(f"stage.{s}", lang), "count": int((stage == s).sum())}
             for s, colour in STAGE_COLOURS.items()
@@ -458,14 +489,41 @@ def track(out_dir: Path, file: Path, *, as_of: date, lang: str | None = None) ->
     ]
     lang = lang or folder.map.lang
     page = battle_map(folder, board, lang)
-    targets = {"tracking.csv": board.table.to_csv(index=False), "tracking.html": page}
-    tmps = {name: out_dir / f".{name}.tmp-{os.getpid()}" for name in targets}
+    encoding = folder.csv_encoding
+    tmps = {name: out_dir / f".{name}.tmp-{os.getpid()}" for name in TRACKING_FILES}
     try:
-        for name, text in targets.items():
-            tmps[name].write_text(text, encoding="utf-8")
-        for name in targets:
+        tmps["tracking.csv"].write_text(csv_text(board.table), encoding=encoding)
+        tmps["tracking.html"].write_text(page, encoding="utf-8")
+        write_table_book(
+            _for_people(board.table, lang),
+            tmps["tracking.xlsx"],
+            sheet="tracking",
+            title=label("track.title", lang).format(
+                scenario=(folder.summary.get("plan") or {}).get("title")
+                or folder.summary.get("scenario", ""),
+                date=board.as_of,
+            ),
+            lang=lang,
+        )
+        for name in TRACKING_FILES:
             tmps[name].replace(out_dir / name)
     finally:
         for tmp in tmps.values():
             tmp.unlink(missing_ok=True)
     return board
+
+
+# what ``track`` writes into the output folder, all or none
+TRACKING_FILES = ("tracking.csv", "tracking.html", "tracking.xlsx")
+
+
+def _for_people(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The schedule as ``tracking.xlsx`` shows it: stages, statuses and sources in words."""
+    shown = table.drop(columns=["stage_zh", "status_zh", "deadline_from_zh"])
+    shown = shown.rename(columns={"unit": "responsible_unit"})
+    shown["stage"] = [label(f"stage.{s}", lang) for s in shown["stage"]]
+    shown["status"] = [label(f"track.status.{s}", lang) for s in shown["status"]]
+    shown["deadline_from"] = [label(f"from.{s}", lang) for s in shown["deadline_from"]]
+    for column in ("planned", "actual", "deadline"):
+        shown[column] = [v if isinstance(v, date) else None for v in shown[column]]
+    return shown

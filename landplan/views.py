@@ -11,19 +11,8 @@ import pandas as pd
 
 from landplan.constants import MU_PER_HA
 from landplan.domain import Lang
-from landplan.messages import label
-
-# The location terms of a placed pair's value, as the report and map show them.
-WHY_TERMS = (
-    "v_positioning",
-    "v_preferred_park",
-    "v_near",
-    "v_land",
-    "v_subsidy",
-    "v_deferred",
-    "v_spread",
-    "v_renewal",
-)
+from landplan.folder import PlanFolder
+from landplan.messages import label, say
 
 
 def sector_name(code: str, lang: str, labels: dict[str, str]) -> str:
@@ -31,16 +20,6 @@ def sector_name(code: str, lang: str, labels: dict[str, str]) -> str:
     if lang == Lang.ZH and labels.get(code):
         return labels[code]
     return code.replace("_", " ")
-
-
-def why_here(row: pd.Series, lang: str) -> str:
-    """A placed pair's location terms in words: ``主导产业 +4,000；用地 −2,250``."""
-    parts = []
-    for term in WHY_TERMS:
-        value = pd.to_numeric(row.get(term, 0.0), errors="coerce")
-        if pd.notna(value) and abs(value) >= 0.5:
-            parts.append(f"{label(term, lang)} {value:+,.0f}".replace("-", "−"))
-    return ("；" if lang == Lang.ZH else "; ").join(parts)
 
 
 def unplaced_reasons(unplaced: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -66,20 +45,21 @@ def headline_counts(summary: dict[str, Any]) -> dict[str, str]:
 
 
 def kpi_rows(summary: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """The plan's indicators as a page shows them (shares in percent): each 2025
-    target with 2020 and this plan, then 亩均 output and tax (the plan sets no target
-    for them)."""
+    """The plan's indicators as a page shows them (shares in percent): each row of the
+    plan's target table with its baseline, target and this plan, then 亩均 output and
+    tax (the plan sets no target for them)."""
     rows = []
-    for key, t in summary["targets_2025"].items():
+    for key, t in summary["plan_targets"].items():
         scale = 100.0 if t["unit"] == "%" else 1.0  # shares are fractions in the data
         rows.append(
             {
                 "key": key,
-                "indicator": label(f"kpi.{key}", lang, default=t["label"]),
-                "unit": label(f"unit.{t['unit']}", lang, default=t["unit"]),
-                "base2020": _scaled(t["2020"], scale),
-                "target2025": _scaled(t["2025"], scale),
+                "indicator": label(f"kpi.{key}", lang),
+                "unit": label(f"unit.{t['unit']}", lang),
+                "baseline": _scaled(t["baseline"], scale),
+                "target": _scaled(t["target"], scale),
                 "plan": _scaled(t["plan"], scale),
+                "met": t["met"],
             }
         )
     kpis = summary["kpis"]
@@ -93,16 +73,49 @@ def kpi_rows(summary: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                 "key": key,
                 "indicator": label(f"kpi.{key}", lang),
                 "unit": label("unit.万元/mu", lang),
-                "base2020": None,
-                "target2025": None,
+                "baseline": None,
+                "target": None,
                 "plan": value,
+                "met": None,
             }
         )
     return rows
 
 
+def year_headers(summary: dict[str, Any], lang: str) -> dict[str, str]:
+    """The target table's column headers with the plan's own years ("2020年")."""
+    plan = summary["plan"]
+    return {
+        "baseline": say("head.baseline_year", year=plan["baseline_year"]).in_(lang),
+        "target": say("head.target_year", year=plan["target_year"]).in_(lang),
+    }
+
+
 def _scaled(value: float | None, scale: float) -> float | None:
     return None if value is None else value * scale
+
+
+def year_totals(folder: PlanFolder, lang: str) -> pd.DataFrame:
+    """Under phasing, per year the projects started (of them late), the land handed over
+    and the subsidy paid against the year's caps (ha and 亩), then the whole planning
+    period against the plan-wide budget (``costshare.budget``)."""
+    by_year = folder.supply_by_year
+    assert by_year is not None
+    total = by_year[by_year["park"] == "total"].drop(columns="park")
+    whole = {
+        "year": label("phasing.whole_period", lang),
+        "projects": int(total["projects"].sum()),
+        "late": int(total["late"].sum()),
+        "land_ha": float(total["land_ha"].sum()),
+        "land_cap_ha": np.nan,
+        "subsidy": float(total["subsidy"].sum()),
+        "budget": folder.summary["costshare"].get("budget") or np.nan,
+    }
+    table = pd.concat([total.astype({"year": str}), pd.DataFrame([whole])], ignore_index=True)
+    table.insert(4, "land_mu", table["land_ha"] * MU_PER_HA)
+    table.insert(6, "land_cap_mu", table["land_cap_ha"] * MU_PER_HA)
+    table["budget_left"] = table["budget"] - table["subsidy"]
+    return table
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import shapely
 
 from landplan.domain import Datum
 from landplan.errors import LandplanError
+from landplan.fonts import embed
 from landplan.render import render
 from landplan.scenario import MapSpec
 
@@ -144,7 +145,8 @@ _EXTERNAL_STYLE = re.compile(r'<link[^>]*\bhref="https?://[^"]*"[^>]*/?>\s*', re
 
 
 def offline(page: str) -> str:
-    """Drop every script and style sheet from another host; inline Leaflet's."""
+    """Drop every script and style sheet from another host; inline Leaflet's and the
+    shipped font (cut to the page's characters)."""
     page = _EXTERNAL_SCRIPT.sub("", page)
     page = _EXTERNAL_STYLE.sub("", page)
     page = page.replace("<head>", "<head>" + render("leaflet_inline.html"), 1)
@@ -153,4 +155,4 @@ def offline(page: str) -> str:
     left += re.findall(r"url\((?:'|\")?(https?://[^)'\"]+)", page)
     if left:
         raise LandplanError(f"bug: the map still refers to {left[:3]}")
-    return page
+    return embed(page)

@@ -25,10 +25,11 @@ FLAGS = [
 class Page:
     """A page opened from disk with the network blocked and every request recorded."""
 
-    def __init__(self, browser: Any, path: Path) -> None:
+    def __init__(self, browser: Any, path: Path, viewport: tuple[int, int] = (1400, 900)) -> None:
         self.requests: list[str] = []
         self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        width, height = viewport
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.context.route(re.compile(r"^(?!file:|data:)"), self._block)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

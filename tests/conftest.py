@@ -147,7 +147,7 @@ def demo_cbc_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # Markers by the fixtures a test uses, so the developer's loop can leave out the
 # slow kinds: pytest -m "not browser and not postgres and not cluster" (make test-fast).
-MARKER_FIXTURES = {"browser": "browser"}
+MARKER_FIXTURES = {"browser": "browser", "bare_browser": "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -18,6 +18,8 @@ SECTIONS = {
     "solver": sc.SolverOptions,
     "map": sc.MapSpec,
     "targets": sc.Targets,
+    "output": sc.OutputSpec,
+    "policy": sc.PolicySpec,
 }
 
 

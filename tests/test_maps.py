@@ -14,6 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -40,6 +41,21 @@ ZOOM_TO = """([key, id]) => {
   return map.getZoom();
 }"""
 LABELS = "() => document.querySelectorAll('.lp-label').length"
+LABEL_BOXES = """() => Array.from(document.querySelectorAll('.lp-label span')).map(e => {
+  var r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.innerText];
+})"""
+
+
+def _overlaps(boxes: list[list[Any]]) -> list[tuple[str, str]]:
+    """The pairs of labels whose boxes intersect."""
+    hits = []
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            if a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5:
+                hits.append((a[4], b[4]))
+    return hits
+
+
 IDLE = """() => {
   var m = window[landplan.config.map];
   return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress);
@@ -110,8 +126,10 @@ def test_demo_map_offline_complete_and_clickable(browser: Any, demo_out: Path) -
         # a metric scale only
         scale = page.page.inner_text(".leaflet-control-scale")
         assert re.search(r"\d+ k?m", scale) and "ft" not in scale and "mi" not in scale
-        # ids on the parcels once zoomed in (to a parcel, by the search above)
-        assert page.js(LABELS) == len(parcels)
+        # ids on the parcels once zoomed in (to a parcel, by the search above), none
+        # written over another
+        assert page.js(LABELS) > 5
+        assert _overlaps(page.js(LABEL_BOXES)) == []
         page.shot("map-demo-labels.png")
         assert page.requests == [] and page.errors == []
     finally:
@@ -194,3 +212,120 @@ def test_gaode_tiles_shift_the_overlays(demo_out: Path, tmp_path: Path) -> None:
     lon, lat = wgs84_to_gcj02(wgs[:1], wgs[1:])
     assert first_ring(shifted) == pytest.approx([lon[0], lat[0]], abs=2e-6)
     assert "Vacant and unacquired plots" in shifted  # map.lang: en
+
+
+def _rect(page: Page, selector: str) -> dict[str, float]:
+    box: dict[str, float] = page.js(
+        "(s) => { var r = document.querySelector(s).getBoundingClientRect();"
+        " return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }",
+        selector,
+    )
+    return box
+
+
+def test_search_filters_legend_and_attribution_on_an_office_screen(
+    browser: Any, demo_out: Path
+) -> None:
+    """At 1366×768: search by project name, park and an unplaced project; one park at a
+    time; a legend for the layers shown only, clear of the layer control; no flag."""
+    page = Page(browser, demo_out / "map.html", viewport=(1366, 768))
+    try:
+        assert page.requests == [] and page.errors == []
+        legend, layers = _rect(page, "#lp-legend"), _rect(page, ".leaflet-control-layers")
+        assert legend["top"] >= layers["bottom"]  # the legend never covers the layers
+        text = page.page.inner_text("#lp-legend")
+        assert "医药健康" in text and "成本分摊" not in text  # only the layers shown
+        page.page.locator(".leaflet-control-layers label", has_text="成本分摊").locator(
+            "input"
+        ).click()
+        text = page.page.inner_text("#lp-legend")
+        assert "按70%封顶" in text and "≤ 0.70" in text
+        legend, layers = _rect(page, "#lp-legend"), _rect(page, ".leaflet-control-layers")
+        assert legend["top"] >= layers["bottom"]
+        attribution = page.js(
+            "() => document.querySelector('.leaflet-control-attribution').innerHTML"
+        )
+        assert "Leaflet" in attribution and "<svg" not in attribution
+        # a project by part of its name
+        page.page.fill("#lp-search", "医药健康项目00")
+        found = page.page.inner_text("#lp-matches")
+        assert "医药健康项目005" in found and "项目" in found
+        page.page.locator("#lp-matches li", has_text="P-005").first.click()
+        page.page.wait_for_timeout(300)
+        assert "P-005" in page.page.inner_text(".leaflet-popup-content")
+        # a park: the map shows that park alone
+        page.page.fill("#lp-search", "氢能示范")
+        page.page.locator("#lp-matches li", has_text="氢能示范区").first.click()
+        drawn = page.js(
+            """() => { var out = {}; ['factory', 'vacant', 'collective', 'allocation']
+                 .forEach(function (k) { window[landplan.config.layers[k]].eachLayer(
+                   function (l) { out[l.feature.properties.park] = 1; }); });
+                 return Object.keys(out); }"""
+        )
+        assert drawn == ["氢能示范区"]
+        assert page.js("() => document.getElementById('lp-park').value") == "氢能示范区"
+        page.page.select_option("#lp-park", "")
+        assert (
+            len(
+                page.js(
+                    """() => { var out = {};
+                 window[landplan.config.layers.vacant].eachLayer(
+                   function (l) { out[l.feature.properties.park] = 1; });
+                 return Object.keys(out); }"""
+                )
+            )
+            == 5
+        )
+        # an unplaced project: its line in the unplaced panel, unfolded
+        unplaced = pd.read_csv(demo_out / "allocation.csv", keep_default_na=False)
+        first = unplaced.loc[unplaced["status"] != "placed", "project_id"].iloc[0]
+        page.page.fill("#lp-search", first)
+        page.page.locator("#lp-matches li", has_text="未落位").first.click()
+        assert page.page.is_visible("#lp-unplaced li.lp-hit")
+        assert first in page.page.inner_text("#lp-unplaced li.lp-hit")
+        page.shot("map-demo-1366x768.png")
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_popups_speak_in_words(browser: Any, demo_out: Path) -> None:
+    """No raw key in a popup; zoning codes with their names."""
+    parcels = gpd.read_file(demo_out / "allocation.gpkg", layer="parcels").to_crs("EPSG:4326")
+    placed = parcels[(parcels["project_ids"] != "") & (parcels["zoning"] == "M1")]
+    page = Page(browser, demo_out / "map.html")
+    try:
+        text = _click_parcel(page, "allocation", placed.iloc[0])
+        assert "M1 一类工业用地" in text
+        headers = page.js(
+            "() => Array.from(document.querySelectorAll('.leaflet-popup-content th'))"
+            ".map(e => e.innerText)"
+        )
+        assert headers and not [h for h in headers if re.search(r"[a-z]_[a-z]", h)]
+        assert "用地（亩）" in headers
+    finally:
+        page.close()
+
+
+def test_the_cap_label_and_colours_follow_the_scenarios_cap(
+    browser: Any, make_scenario: Builder, tmp_path: Path
+) -> None:
+    """A plan under a 60% cap says 60%, and every capped parcel is in the cap's class."""
+    land = [land_row(f"L{k}", k) for k in range(4)]
+    projects = [project_row(f"P{k}", hightech="true", output=3000 + k) for k in range(3)]
+    path = make_scenario(land=land, projects=projects, extra={"costshare": {"cap_ratio": 0.6}})
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    page = Page(browser, out / "map.html")
+    try:
+        config = page.js("() => landplan.config")
+        assert config["capText"] == "按60%封顶"
+        assert config["ratioClasses"][0][0] == "≤ 0.60"
+        classes = page.js(
+            """() => { var out = []; window[landplan.config.layers.costshare].eachLayer(
+                 function (l) { var p = l.feature.properties;
+                   out.push([p.capped, p.share_ratio, p.ratio_class]); }); return out; }"""
+        )
+        assert len(classes) == 3 and all(c[0] and c[2] == 0 for c in classes)
+    finally:
+        page.close()

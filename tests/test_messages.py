@@ -24,6 +24,7 @@ from landplan.sweep import HEADLINES, PAYERS, sweep_html
 from landplan.views import unplaced_reasons
 from landplan.workbook import sheets
 from tests.conftest import ROOT
+from tests.words import latin_words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CALLS = {"label", "say"}
@@ -51,7 +52,8 @@ def test_every_entry_has_both_languages_and_the_same_placeholders() -> None:
         assert zh.strip() and en.strip(), key
         assert placeholders(zh) == placeholders(en), key
         # Chinese in the Chinese column, unless the text has no words at all
-        if re.search(r"[A-Za-z]{3,}", zh) and not key.startswith(("value.highs", "value.cbc")):
+        words = re.sub(r"\{[^}]*\}", "", zh)  # placeholders are not words
+        if re.search(r"[A-Za-z]{3,}", words) and not key.startswith(("value.highs", "value.cbc")):
             assert CJK.search(zh), f"{key}: {zh!r} is not Chinese"
         assert not CJK.search(en.replace("万元", "")), f"{key}: {en!r} is not English"
 
@@ -64,12 +66,18 @@ def test_every_key_the_code_asks_for_exists() -> None:
 
 
 def test_every_key_the_map_page_asks_for_exists() -> None:
+    """Every word the page's script looks up, and every row a popup may show, has an
+    entry the page is given (a raw key such as land_used_mu never shows)."""
     script = str(static("map.js"))
     names = set(re.findall(r"\bt\.([a-z_]+)", script))
     names |= set(re.findall(r"\bt\['([a-z_.]+)'\]", script))
-    names |= set(re.findall(r"'([a-z_]+)'", script.split("var rows = [", 1)[1].split("];")[0]))
+    rows = script.split("ROWS: {", 1)[1].split("},", 1)[0]
+    popup_rows = set(re.findall(r"'([a-z_]+)'", rows))
+    names |= popup_rows
+    names |= {f"map.kind_{k}" for k in ("parcel", "project", "park", "unplaced")}
     shown = {k for k in CATALOGUE if not maps.sentence(k)}
-    assert names and names <= shown, names - shown
+    assert len(popup_rows) > 20 and "land_used_mu" in popup_rows
+    assert names <= shown, names - shown
 
 
 def test_every_value_shown_in_words_has_an_entry() -> None:
@@ -96,9 +104,9 @@ def test_every_column_of_the_outputs_has_a_header(demo_out: Path) -> None:
         for name, frame in sheets(folder, lang).items():
             missing = [c for c in frame.columns if c not in CATALOGUE]
             assert missing == [], (name, missing)
-    for key in folder.summary["targets_2025"]:
+    for key, row in folder.summary["plan_targets"].items():
         assert f"kpi.{key}" in CATALOGUE
-        assert f"unit.{folder.summary['targets_2025'][key]['unit']}" in CATALOGUE
+        assert f"unit.{row['unit']}" in CATALOGUE
 
 
 def test_say_fills_both_languages_and_nests() -> None:
@@ -132,25 +140,12 @@ def test_unplaced_reasons_in_either_language() -> None:
     assert (en["reason"], en["detail"]) == ("budget", "needs more")
 
 
-# Latin words a Chinese page may show: ids and codes from the data, units, names.
-ALLOWED = re.compile(
-    r"^(?:[A-Z]{1,5}\d*|P|ha|km|m|Leaflet|HiGHS|CBC|highs|cbc|daxing|demo|binaries|rows|"
-    r"nonzeros|parcel_once|assign|floor_cap|quota|target|budget|priority)$"
-)
-
-
-def _latin_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[A-Za-z][A-Za-z_]{1,}", text) if not ALLOWED.match(w)}
-
-
 def test_the_chinese_report_has_no_english_words(demo_out: Path) -> None:
     page = build_report(read_folder(demo_out), ZH)
-    body = re.sub(r"<pre>.*?</pre>", "", page, flags=re.S)  # the scenario as run: YAML keys
-    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", body, flags=re.S)
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
     body = re.sub(r'src="data:[^"]*"', "", body)
     body = re.sub(r"<[^>]+>", " ", body)
-    # the model-size line is the solver's own vocabulary (rows, binaries) in both
-    assert _latin_words(body) == set()
+    assert latin_words(body) == set()
 
 
 def test_the_chinese_sweep_page_has_no_english_words() -> None:
@@ -168,6 +163,6 @@ def test_the_chinese_sweep_page_has_no_english_words() -> None:
     body = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
     body = re.sub(r'(src|href)="[^"]*"|(src|href)=\'[^\']*\'', "", body)
     body = re.sub(r"<[^>]+>", " ", body)
-    assert _latin_words(body) == set()
+    assert latin_words(body) == set()
     assert "区级资金补贴" in body and "其他用地分担" in body  # the values in words
     assert "达到时间上限" in body  # the status in words

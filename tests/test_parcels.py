@@ -193,3 +193,33 @@ def test_layer_without_crs_stops_unless_declared(make_scenario: Builder, tmp_pat
         load_parcels(load_scenario(make_scenario(layers=[layer])))
     parcels = load_parcels(load_scenario(make_scenario(layers=[{**layer, "crs": "EPSG:4548"}])))
     assert parcels["area_ha"].iloc[0] == pytest.approx(1.0)
+
+
+def test_a_utf8_shapefile_whose_names_were_cut_mid_character(
+    make_scenario: Builder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A DBF field name holds 10 bytes: GDAL cuts 地块编号 (12 bytes in UTF-8) inside
+    its last character. The layer still reads, and fields: may name the whole name."""
+    frame = gpd.GeoDataFrame(
+        {
+            "地块编号": ["A1", "A2"],
+            "用地性质": ["M1", "M1"],
+            "所属园区名称": ["园区甲", "园区乙"],
+            "开发成本": [100.0, 200.0],
+        },
+        geometry=[plot(0), plot(1)],
+        crs="EPSG:4548",
+    )
+    with pytest.warns(RuntimeWarning, match="laundered"):  # GDAL says it cut the names
+        frame.to_file(tmp_path / "地块.shp", engine="pyogrio", encoding="UTF-8")
+    layer = {
+        "path": "地块.shp",
+        "kind": "vacant",
+        "fields": {"地块编号": "parcel_id", "用地性质": "zoning", "所属园区名称": "park"},
+    }
+    extra = {"layers": [layer]}
+    with caplog.at_level(logging.WARNING):
+        parcels = load_parcels(load_scenario(make_scenario(**extra)))
+    assert parcels["parcel_id"].tolist() == ["A1", "A2"]
+    assert parcels["park"].tolist() == ["园区甲", "园区乙"]  # values whole, in Chinese
+    assert "cut field names to 10 bytes" in caplog.text and "地块编" in caplog.text

@@ -4,11 +4,13 @@ battle map (CONTRACT "v2: phasing and tracking", docs/phasing.md, "Tracking").""
 from __future__ import annotations
 
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from landplan.cli import main
 from tests.browser import Page
@@ -153,3 +155,42 @@ def test_battle_map_offline_with_the_overdue_count(
         page.shot("tracking-popup.png")
     finally:
         page.close()
+
+
+def test_dates_as_offices_write_them_and_excel_date_cells(plan_out: Path, tmp_path: Path) -> None:
+    """A date typed into Excel is a date cell; in a CSV, 2026/3/31 or 2026年3月31日."""
+    book = tmp_path / "tracking.xlsx"
+    frame = pd.DataFrame(
+        {
+            "项目编号": ["M1", "M1", "M2"],
+            "阶段": ["签约", "开工", "签约"],
+            "计划日期": [None, datetime(2026, 3, 31), None],  # Excel date cells
+            "实际日期": [date(2025, 5, 1), None, None],
+            "责任单位": ["区发改委", "区住建委", ""],
+        }
+    )
+    frame.to_excel(book, index=False)
+    assert main(["track", str(plan_out), str(book), "--as-of", AS_OF, "-q"]) == 0
+    first = pd.read_csv(plan_out / "tracking.csv").set_index(["project_id", "stage"])
+    file = write(tmp_path, ["M1,签约,,2025/5/1,区发改委", "M1,开工,2026年3月31日,,区住建委"])
+    assert main(["track", str(plan_out), str(file), "--as-of", AS_OF, "-q"]) == 0
+    second = pd.read_csv(plan_out / "tracking.csv").set_index(["project_id", "stage"])
+    assert first["deadline"].equals(second["deadline"]) and first["status"].equals(second["status"])
+    assert second.loc[("M1", "started"), "deadline"] == "2026-03-31"
+    assert second.loc[("M1", "signed"), "actual"] == "2025-05-01"
+
+
+def test_tracking_for_people_in_chinese(plan_out: Path, tmp_path: Path) -> None:
+    file = write(tmp_path, ["M1,签约,,2025-05-01,区发改委", "M1,开工,2026-03-31,,区住建委"])
+    assert main(["track", str(plan_out), str(file), "--as-of", AS_OF, "-q"]) == 0
+    raw = (plan_out / "tracking.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
+    table = pd.read_csv(plan_out / "tracking.csv").set_index(["project_id", "stage"])
+    assert table.loc[("M1", "started"), "status_zh"] == "逾期"
+    assert table.loc[("M1", "started"), "deadline_from_zh"] == "计划日期"
+    rows = list(load_workbook(plan_out / "tracking.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][:6] == ("项目编号", "项目名称", "地块编号", "园区", "阶段", "责任单位")
+    started = next(r for r in rows if r[0] == "M1" and r[4] == "开工")
+    assert "逾期" in started and date(2026, 3, 31) in [
+        v.date() if isinstance(v, datetime) else v for v in started
+    ]

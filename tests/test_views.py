@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from landplan.views import frame_table, headline_counts, kpi_rows, sector_name, why_here
+from landplan.views import frame_table, headline_counts, kpi_rows, sector_name, year_headers
 
 SUMMARY = {
     "projects": {"placed": 103, "total": 120},
@@ -13,14 +13,21 @@ SUMMARY = {
     "major": {"placed": 9, "total": 11},
     "costshare": {"budget_used": 0.98765},
     "kpis": {"output_per_ha": 15_000.0, "tax_per_mu": 40.0},
-    "targets_2025": {
-        "rd_intensity": {"label": "R&D", "unit": "%", "2020": 0.0144, "2025": 0.02, "plan": 0.025},
+    "plan": {"title": "t", "issuer": None, "baseline_year": 2020, "target_year": 2025},
+    "plan_targets": {
+        "rd_intensity": {
+            "unit": "%",
+            "baseline": 0.0144,
+            "target": 0.02,
+            "plan": 0.025,
+            "met": True,
+        },
         "output_per_ha": {
-            "label": "out",
             "unit": "万元/ha",
-            "2020": 5600.0,
-            "2025": 10000.0,
+            "baseline": 5600.0,
+            "target": 10000.0,
             "plan": 15000.0,
+            "met": True,
         },
     },
 }
@@ -37,17 +44,13 @@ def test_headline_counts_and_budget_used() -> None:
 
 def test_shares_are_shown_in_percent_and_per_mu_figures_follow() -> None:
     rows = {r["key"]: r for r in kpi_rows(SUMMARY, "zh")}
-    assert rows["rd_intensity"]["plan"] == 2.5 and rows["rd_intensity"]["target2025"] == 2.0
-    assert rows["rd_intensity"]["base2020"] == 1.44 and rows["rd_intensity"]["unit"] == "%"
+    assert rows["rd_intensity"]["plan"] == 2.5 and rows["rd_intensity"]["target"] == 2.0
+    assert rows["rd_intensity"]["baseline"] == 1.44 and rows["rd_intensity"]["unit"] == "%"
     assert rows["output_per_ha"]["plan"] == 15000.0
     assert rows["output_per_mu"]["plan"] == 1000.0  # 15,000 万元/ha ÷ 15
     assert rows["output_per_ha"]["indicator"] == "地均工业产值"
-
-
-def test_why_here_in_words_with_a_true_minus() -> None:
-    row = pd.Series({"v_positioning": 4000.0, "v_land": -2250.0, "v_near": 0.2})
-    assert why_here(row, "zh") == "主导产业 +4,000；用地 −2,250"
-    assert why_here(row, "en") == "positioning +4,000; land −2,250"
+    assert year_headers(SUMMARY, "zh") == {"baseline": "2020年", "target": "2025年目标"}
+    assert year_headers(SUMMARY, "en") == {"baseline": "2020", "target": "2025 target"}
 
 
 def test_tables_and_sector_names() -> None:
