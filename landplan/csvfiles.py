@@ -5,7 +5,9 @@ reads UTF-8 instead of guessing GBK), or in GB18030 when a scenario asks for it
 (``output.csv_encoding``); read back in either. A text cell that Excel would take
 for a formula (it begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return) is written with a leading apostrophe, so a sponsor's project name cannot
-run as a formula when a planner opens the file; ``read_csv`` takes it off again.
+run as a formula when a planner opens the file; ``read_csv`` takes it off again
+(text that itself begins with an apostrophe gets one more, so every value reads
+back as it was).
 """
 
 from __future__ import annotations
@@ -21,16 +23,25 @@ _GUARD = "'"
 
 
 def _guarded(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith((*_FORMULA_START, _GUARD)):
         return _GUARD + value
     return value
 
 
+def _texts(frame: pd.DataFrame) -> list[Any]:
+    """The columns that may hold text (strings, or strings mixed with numbers)."""
+    return [
+        c
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_datetime64_any_dtype(frame[c])
+    ]
+
+
 def _guarded_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(_guarded)
+    for column in _texts(out):
+        out[column] = out[column].map(_guarded)
     return out
 
 
@@ -60,13 +71,12 @@ def encoding_of(path: Path) -> str:
 def read_csv(path: Path, **options: Any) -> pd.DataFrame:
     """A CSV landplan wrote (either encoding), its guarded text cells as they were."""
     frame: pd.DataFrame = pd.read_csv(path, encoding=encoding_of(path), **options)
-    for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].map(_unguarded)
+    for column in _texts(frame):
+        frame[column] = frame[column].map(_unguarded)
     return frame
 
 
 def _unguarded(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_GUARD) and value[1:].startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_GUARD):
         return value[1:]
     return value

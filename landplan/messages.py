@@ -141,6 +141,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "solver.optimal": ("最优", "optimal"),
     "solver.time_limit": ("达到时间上限（有可行方案）", "time limit (a plan, not proven best)"),
     "solver.infeasible": ("无可行方案", "infeasible"),
+    "solver.failed": ("运行失败", "failed"),
     # -- why a project was not placed: the codes of allocation.csv, and the details ------
     "reason.no eligible parcel": ("无符合条件的地块", "no eligible parcel"),
     "reason.outcompeted": ("被更优项目占用", "outcompeted"),
@@ -719,6 +720,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sweep.solver_error": (
         "求解器出错，详见 sweep.csv 的 reason 列",
         "the solver failed: see sweep.csv",
+    ),
+    "sweep.worker_lost": (
+        "计算进程中断或崩溃，详见 sweep.csv 的 reason 列",
+        "a worker was lost or crashed: see sweep.csv",
     ),
     "sweep.hightech_placed": ("高精尖项目落位数", "High-tech projects placed"),
     "sweep.objective": ("目标值", "Objective"),

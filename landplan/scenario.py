@@ -812,7 +812,14 @@ class _Parser:
         for key in ("title", "issuer"):
             if key in values and not str(values[key]).strip():
                 values[key] = None
-        return PlanSpec(indicators=indicators, **values)
+        spec = PlanSpec(indicators=indicators, **values)
+        if spec.target_year <= spec.baseline_year:
+            self.problem(
+                "plan.target_year",
+                f"must come after plan.baseline_year ({spec.baseline_year}), "
+                f"got {spec.target_year}",
+            )
+        return spec
 
     def firms(self, raw: dict[str, Any]) -> dict[str, Any]:
         """``firms``, ``evaluation`` and ``renewal``; evaluation defaults apply when

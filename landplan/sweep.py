@@ -142,6 +142,7 @@ def run_point(
     row.update(
         status=facts["status"],
         reason="",
+        reason_zh="",
         objective=facts["objective"],
         gap=facts["gap"],
         placed=facts["projects"]["placed"],
@@ -214,9 +215,9 @@ def sweep(
     plans = [row.pop("_plan", None) for row in rows]
     table = pd.DataFrame(rows)
     table.insert(0, "point", range(len(table)))
-    for column in ("reason", "gap", *HEADLINES, *PAYERS):  # even if every point failed
+    for column in ("reason", "reason_zh", "gap", *HEADLINES, *PAYERS):  # whatever failed
         if column not in table:
-            table[column] = "" if column == "reason" else float("nan")
+            table[column] = "" if column.startswith("reason") else float("nan")
     # what only some scenarios have (a budget's price, a spread burden): kept where any
     # point has it
     for column in ("budget_shadow_price", "burden_per_mu"):
@@ -244,8 +245,15 @@ def _write_text(text: str, encoding: str, path: Path) -> None:
     path.write_text(text, encoding=encoding)
 
 
-def _failed(point: dict[str, Any], reason: str) -> dict[str, Any]:
-    return {**point, "status": "failed", "reason": reason}
+def _lost(point: dict[str, Any], exc: BaseException) -> dict[str, Any]:
+    """A point whose worker was lost or crashed."""
+    reason = f"worker lost or crashed: {type(exc).__name__}: {exc}"
+    return {
+        **point,
+        "status": "failed",
+        "reason": reason,
+        "reason_zh": label("sweep.worker_lost", ZH),
+    }
 
 
 def _run_pool(
@@ -268,7 +276,7 @@ def _run_pool(
             try:
                 rows.append(future.result())
             except Exception as exc:  # a worker died or the point raised a bug
-                rows.append(_failed(point, f"worker lost or crashed: {type(exc).__name__}: {exc}"))
+                rows.append(_lost(point, exc))
     return rows
 
 
@@ -302,7 +310,7 @@ def _run_dask(
             try:
                 rows.append(future.result())
             except Exception as exc:
-                rows.append(_failed(point, f"worker lost or crashed: {type(exc).__name__}: {exc}"))
+                rows.append(_lost(point, exc))
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from landplan.cli import main
 from landplan.errors import InputError
 from landplan.folder import read_folder
+from tests.conftest import Builder, project_row
 
 
 def test_map_of_a_folder_that_is_not_an_output_folder(
@@ -42,3 +44,20 @@ def test_a_broken_file_names_itself(demo_out: Path, tmp_path: Path) -> None:
     (broken / "summary.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match=r"summary\.json"):
         read_folder(broken)
+
+
+def test_a_folder_written_in_gb18030_reads_back_and_its_pages_rebuild(
+    make_scenario: Builder, tmp_path: Path
+) -> None:
+    projects = [project_row("P1", name="=生物医药（一期）"), project_row("P2", name="'芯片'")]
+    path = make_scenario(projects=projects, extra={"output": {"csv_encoding": "gb18030"}})
+    out = tmp_path / "o"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    folder = read_folder(out)
+    assert folder.csv_encoding == "gb18030"
+    names = dict(zip(folder.allocation["project_id"], folder.allocation["name"], strict=True))
+    assert names == {"P1": "=生物医药（一期）", "P2": "'芯片'"}
+    (out / "map.html").unlink()
+    assert main(["map", str(out)]) == 0
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert json.dumps("=生物医药（一期）")[1:-1] in page  # in the map's data, as JSON

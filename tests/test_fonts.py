@@ -122,13 +122,18 @@ def _look(browser: Any, path: Path, shot: str) -> str:
 def test_pages_read_in_chinese_on_a_machine_without_cjk_fonts(
     bare_browser: Any, demo_out: Path, tmp_path: Path
 ) -> None:
+    # three points, the last failed: its status and reason show in Chinese
     table = pd.DataFrame(
         {
-            "point": [0, 1],
-            "costshare.cap_ratio": [0.6, 0.7],
-            "status": ["optimal", "optimal"],
-            "reason": ["", ""],
-            **{c: [1.0, 2.0] for c in (*HEADLINES, *PAYERS, "gap", "tax_per_mu", "runtime_s")},
+            "point": [0, 1, 2],
+            "costshare.cap_ratio": [0.6, 0.7, 0.8],
+            "status": ["optimal", "optimal", "failed"],
+            "reason": ["", "", "budget: placing the must-place projects needs at least 600"],
+            "reason_zh": ["", "", "补贴预算：必须落位的项目至少需区级补贴600万元"],
+            **{
+                c: [1.0, 2.0, float("nan")]
+                for c in (*HEADLINES, *PAYERS, "gap", "tax_per_mu", "runtime_s")
+            },
         }
     )
     sweep = tmp_path / "sweep.html"

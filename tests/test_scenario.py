@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from landplan.cli import main
+from landplan.constants import DAXING_2025
 from landplan.domain import Bearer, Kind, Method, SolverName
 from landplan.errors import InputError
 from landplan.scenario import CostShare, Objective, SolverOptions, load_scenario
@@ -107,3 +109,69 @@ def test_broken_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     path.write_text("name: [unclosed\n", encoding="utf-8")
     assert main(["validate", str(path)]) == 2
     assert "s.yaml: not valid YAML" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"plan": {"indicators": {"gdp": {"target": 1}}}}, "plan.indicators.gdp is not a known"),
+        ({"plan": {"indicators": {"output_per_ha": 5}}}, "must be {baseline, target}"),
+        ({"plan": {"indicators": {"output_per_ha": {"goal": 5}}}}, "goal is not a known key"),
+        ({"plan": {"baseline_year": 2026, "target_year": 2025}}, "must come after plan.baseline"),
+        ({"output": {"csv_encoding": "latin-1"}}, "output.csv_encoding must be one of"),
+        ({"policy": {"budget_step": -5}}, "policy.budget_step must be in"),
+        ({"policy": {"place_all": "maybe"}}, "policy.place_all must be"),
+    ],
+)
+def test_bad_plan_output_and_policy_keys(
+    make_scenario: Builder, capsys: pytest.CaptureFixture[str], extra: Any, expected: str
+) -> None:
+    assert main(["validate", str(make_scenario(extra=extra))]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_the_plan_table_comes_from_the_scenario(make_scenario: Builder, tmp_path: Path) -> None:
+    """A 2026-2030 plan with its own title, issuer and two rows changed, one removed;
+    the rest is the 2025 table. summary.json measures the plan against them."""
+    plan = {
+        "title": "大兴区2026—2030年产业用地计划",
+        "issuer": "大兴区规划和自然资源分局",
+        "baseline_year": 2025,
+        "target_year": 2030,
+        "indicators": {
+            "output_per_ha": {"baseline": 900, "target": 500},
+            "labour_productivity": {"target": 200},
+            "rd_intensity": None,
+        },
+    }
+    path = make_scenario(extra={"plan": plan, "output": {"csv_encoding": "gb18030"}})
+    scenario = load_scenario(path)
+    assert scenario.plan.title == plan["title"] and scenario.plan.target_year == 2030
+    assert "rd_intensity" not in scenario.plan.indicators
+    assert set(scenario.plan.indicators) == set(DAXING_2025) - {"rd_intensity"}
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "-q"]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["plan"] == {
+        "title": plan["title"],
+        "issuer": plan["issuer"],
+        "baseline_year": 2025,
+        "target_year": 2030,
+    }
+    # P1: 1,000 万元 of output on 1 ha by 10 people
+    targets = summary["plan_targets"]
+    assert targets["output_per_ha"] == {
+        "unit": "万元/ha",
+        "baseline": 900,
+        "target": 500,
+        "plan": pytest.approx(1000),
+        "met": True,
+    }
+    labour = targets["labour_productivity"]
+    assert labour["baseline"] is None and labour["plan"] == pytest.approx(100)
+    assert labour["met"] is False
+    assert "rd_intensity" not in targets
+    # GB18030 asked for: the CSVs for people are written in it
+    raw = (tmp_path / "o" / "allocation.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    raw.decode("gb18030")

@@ -38,6 +38,8 @@ def test_a_failing_point_does_not_sink_the_sweep(make_scenario: Builder, tmp_pat
     by_budget = table.set_index("costshare.budget")
     assert by_budget.loc[100, "status"] == "failed"
     assert "needs at least 300 万元 of subsidy" in by_budget.loc[100, "reason"]
+    assert "至少需区级补贴300万元" in by_budget.loc[100, "reason_zh"]
+    assert by_budget.loc[1000, "reason_zh"] == ""
     assert by_budget.loc[1000, "status"] == "optimal"
     assert by_budget.loc[1000, "subsidy"] == pytest.approx(300)
     assert by_budget.loc[1000, "placed"] == 2
@@ -52,6 +54,8 @@ def test_a_failing_point_does_not_sink_the_sweep(make_scenario: Builder, tmp_pat
     assert not (tmp_path / "sw" / "points" / str(failed)).exists()
     page = (tmp_path / "sw" / "sweep.html").read_text(encoding="utf-8")
     assert "1个点（共2个）运行失败" in page and "data:image/png;base64," in page
+    assert by_budget.loc[100, "reason_zh"] in page  # the page in Chinese says why in Chinese
+    assert "needs at least" not in page
 
 
 def test_bad_set_key_is_an_input_error_before_any_run(
