@@ -135,6 +135,18 @@ class PlanFolder:
         """``supply_by_year.csv``, under ``phasing``."""
         return self._optional_csv("supply_by_year.csv", keep_default_na=False, na_values=[""])
 
+    @property
+    def title(self) -> str:
+        """The plan's title (``plan.title``), else the scenario's name."""
+        plan = self.summary.get("plan") or {}
+        return str(plan.get("title") or self.summary.get("scenario", ""))
+
+    @property
+    def issuer(self) -> str:
+        """The issuing unit (``plan.issuer``), or empty."""
+        plan = self.summary.get("plan") or {}
+        return str(plan.get("issuer") or "")
+
     def park_of(self, parcel_ids: pd.Series) -> pd.Series:
         """The park of each parcel id, or of a merged site (``A+B``: its members' park)."""
         parks = self.parcels.set_index("parcel_id")["park"]

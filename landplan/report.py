@@ -326,11 +326,10 @@ def build_report(folder: PlanFolder, lang: str | None = None) -> str:
         (label("report.model", lang), _model_size(s["model"], lang)),
     ]
     digits = {"land_ha": 4, "land_mu": 2}
-    plan = s.get("plan") or {}
     page = render(
         "report.html",
         lang=lang,
-        title=plan.get("title") or str(s["scenario"]),
+        title=folder.title,
         meta=_meta(folder, lang),
         w={key: label(entry, lang) for key, entry in _WORDS.items()},
         headline=headline,
@@ -368,14 +367,13 @@ def _model_size(size: dict[str, Any], lang: str) -> str:
 
 def _meta(folder: PlanFolder, lang: str) -> str:
     """Under the title: the issuing unit, the day the plan was made, the scenario."""
-    plan = folder.summary.get("plan") or {}
     when = str(folder.scenario.get("run_at") or "")[:10]
     day = ""
     if when:
         y, m, d = (int(x) for x in when.split("-"))
         day = f"{y}年{m}月{d}日" if lang == Lang.ZH else f"{d} {_MONTHS[m - 1]} {y}"
     parts = [
-        plan.get("issuer") or "",
+        folder.issuer,
         day,
         say("report.scenario_name", name=folder.summary["scenario"]).in_(lang),
     ]

@@ -229,7 +229,13 @@ def sweep(
     writers: dict[str, Callable[[Path], object]] = {
         "sweep.csv": lambda p: write_csv(table, p, encoding=encoding),
         "sweep.html": lambda p: p.write_text(
-            sweep_html(table, list(sets), name=base.name, wall_s=wall, lang=base.map.lang),
+            sweep_html(
+                table,
+                list(sets),
+                name=base.plan.title or base.name,
+                wall_s=wall,
+                lang=base.map.lang,
+            ),
             encoding="utf-8",
         ),
     }

@@ -390,6 +390,7 @@ def battle_map(folder: PlanFolder, board: Board, lang: str) -> str:
     folium.LayerControl(collapsed=False, position="topleft").add_to(m)
     root: Any = m.get_root()
     data = {
+        "map": m.get_name(),
         "layers": layers,
         "projects": {
             str(pid): _project(board, str(pid), str(stage[pid]), lang) for pid in stage.index
@@ -450,9 +451,8 @@ def _board(folder: PlanFolder, board: Board, stage: pd.Series, lang: str) -> str
     words |= {"overdue": label("track.status.overdue", lang), "none": label("none", lang)}
     return render(
         "tracking_board.html",
-        title=label("track.title", lang).format(
-            scenario=folder.summary.get("scenario", ""), date=board.as_of
-        ),
+        title=_title(folder, board, lang),
+        issuer=folder.issuer,
         words=words,
         tracked=len(stage),
         land=say("track.land", ha=area, mu=area * MU_PER_HA).in_(lang),
@@ -473,6 +473,10 @@ def _board(folder: PlanFolder, board: Board, stage: pd.Series, lang: str) -> str
             for r in overdue.itertuples()
         ],
     )
+
+
+def _title(folder: PlanFolder, board: Board, lang: str) -> str:
+    return label("track.title", lang).format(scenario=folder.title, date=board.as_of)
 
 
 def track(out_dir: Path, file: Path, *, as_of: date, lang: str | None = None) -> Board:
@@ -498,11 +502,7 @@ def track(out_dir: Path, file: Path, *, as_of: date, lang: str | None = None) ->
             _for_people(board.table, lang),
             tmps["tracking.xlsx"],
             sheet="tracking",
-            title=label("track.title", lang).format(
-                scenario=(folder.summary.get("plan") or {}).get("title")
-                or folder.summary.get("scenario", ""),
-                date=board.as_of,
-            ),
+            title=_title(folder, board, lang),
             lang=lang,
         )
         for name in TRACKING_FILES:

@@ -89,7 +89,7 @@ def write_workbook(out_dir: Path, target: Path, lang: str | None = None) -> None
     """Build ``plan.xlsx`` from ``out_dir`` and write it to ``target``."""
     folder = read_folder(out_dir)
     lang = lang or folder.map.lang
-    title = _title(folder)
+    title = folder.title
     workbook = Workbook()
     default = workbook.active
     for key, frame in sheets(folder, lang).items():
@@ -143,11 +143,6 @@ def write_evaluation_book(
     if default is not None:
         workbook.remove(default)
     workbook.save(target)
-
-
-def _title(folder: PlanFolder) -> str:
-    plan = folder.summary.get("plan") or {}
-    return str(plan.get("title") or folder.summary.get("scenario", ""))
 
 
 def sheets(folder: PlanFolder, lang: str) -> dict[str, pd.DataFrame]:

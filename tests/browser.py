@@ -10,6 +10,13 @@ from typing import Any
 from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def a4_landscape(size: tuple[float, float]) -> bool:
+    """A PDF page's size (points) is A4 landscape."""
+    return abs(size[0] - 842) < 2 and abs(size[1] - 595) < 2
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
     "--no-sandbox",
@@ -43,6 +50,15 @@ class Page:
 
     def js(self, script: str, arg: Any = None) -> Any:
         return self.page.evaluate(script, arg)
+
+    def pdf(self, path: Path) -> list[tuple[float, float]]:
+        """Print to ``path`` as the browser's print dialog would (the page's own paper
+        size); each page's size in points."""
+        self.page.pdf(path=str(path), prefer_css_page_size=True)
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF")
+        boxes = re.findall(rb"/MediaBox \[([^\]]*)\]", data)
+        return [tuple(float(v) for v in box.split()[2:4]) for box in boxes]  # type: ignore[misc]
 
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)

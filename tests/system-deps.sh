@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # What the test suite needs from Debian, installed when missing (CI starts clean):
-# Chromium for the browser tests, Noto CJK so screenshots show Chinese labels,
-# PostgreSQL with PostGIS for the database tests (the tests start their own
-# throwaway server), gdal-bin for ogrinfo's check of allocation.gpkg.
+# Chromium for the browser tests, PostgreSQL with PostGIS for the database tests
+# (the tests start their own throwaway server), gdal-bin for ogrinfo's check of
+# allocation.gpkg. No CJK font: pages and charts carry landplan's own.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-fonts=$(fc-list 2>/dev/null || true)
-[[ $fonts == *"Noto Sans CJK"* ]] || need+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-postgis)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)

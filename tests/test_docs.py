@@ -96,7 +96,11 @@ def test_every_docs_page_and_section_named_in_code_and_docs_exists() -> None:
                 assert anchor in anchors, f"{path.name}: docs/{page}#{anchor}"
             found += 1
     assert found > 30  # the scan sees the references
-    # relative links inside the docs too
+    # relative links inside the docs too, and their sections
     for page in DOCS.glob("*.md"):
-        for link in re.findall(r"\]\(([\w-]+\.md)(?:#[\w-]+)?\)", page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for link, anchor in re.findall(r"\]\(([\w-]+\.md)(?:#([\w-]+))?\)", text):
             assert (DOCS / link).is_file(), f"{page.name} links {link}"
+            if anchor:
+                _, anchors = _headings((DOCS / link).read_text(encoding="utf-8"))
+                assert anchor in anchors, f"{page.name} links {link}#{anchor}"

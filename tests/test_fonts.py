@@ -1,8 +1,9 @@
 """Chinese on any machine: the shipped font draws the charts, and every page carries
 the font cut to its own characters. On a browser that sees no CJK font at all (a
 fontconfig with DejaVu only, as a fresh office PC without Chinese fonts), the report,
-the sweep page and the map are screenshotted in Chinese: every character on them is
-in the embedded font, which the browser used, and no English word is left."""
+the sweep page, the map and the battle map are screenshotted in Chinese: every
+character on them is in the embedded font, which the browser used (form controls
+too), and no English word is left."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import base64
 import io
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,11 @@ from matplotlib import font_manager, rc_context
 from matplotlib.font_manager import FontProperties
 
 from landplan.charts import STYLE, figure, png
+from landplan.cli import main
 from landplan.fonts import FAMILY, FONT, page_characters, woff_for
 from landplan.sweep import HEADLINES, PAYERS, sweep_html
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
+from tests.conftest import ROOT
 from tests.words import latin_words
 
 FONTS_CONF = """<?xml version="1.0"?>
@@ -98,6 +102,23 @@ def _fonts_used(page: Any) -> dict[str, int]:
     return used
 
 
+# elements whose own text, placeholder, value or title holds Chinese, set in another font
+_NOT_IN_FONT = """family => {
+  const cjk = /[\\u3000-\\u9fff\\uff00-\\uffef]/;
+  const own = e => Array.from(e.childNodes).filter(n => n.nodeType === 3)
+    .map(n => n.textContent).join('') + (e.placeholder || '')
+    + (e.type === 'checkbox' ? '' : (e.value || ''));
+  return Array.from(document.querySelectorAll('body *'))
+    .filter(e => cjk.test(own(e)))
+    .filter(e => !getComputedStyle(e).fontFamily.startsWith('"' + family + '"'))
+    .map(e => e.tagName + ': ' + own(e).slice(0, 30));
+}"""
+# what form controls show that inner_text leaves out
+_CONTROLS = """() => Array.from(document.querySelectorAll(
+  'input[type=text], input[type=search], input:not([type]), textarea'))
+  .map(e => (e.placeholder || '') + ' ' + (e.value || ''))"""
+
+
 def _look(browser: Any, path: Path, shot: str) -> str:
     """Open ``path`` with no network, screenshot it; its visible text."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -108,12 +129,17 @@ def _look(browser: Any, path: Path, shot: str) -> str:
         page.wait_for_load_state("load")
         page.wait_for_timeout(300)
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / shot), full_page=not path.name.startswith("map"))
+        whole = path.name in ("report.html", "sweep.html")  # maps: the screen
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=whole)
         used = _fonts_used(page)
         assert used.get(f"{FAMILY} (embedded)", 0) > 100, used
         # only the embedded font and DejaVu (for what is not Chinese) drew anything
         assert all(name.endswith("(embedded)") or "DejaVu" in name for name in used), used
-        text: str = page.inner_text("body")
+        # and every element holding Chinese (form controls too: a search box's
+        # placeholder, a select's options, a button) is set in the embedded font
+        offenders = page.evaluate(_NOT_IN_FONT, FAMILY)
+        assert offenders == [], (path.name, offenders)
+        text: str = page.inner_text("body") + "\n" + "\n".join(page.evaluate(_CONTROLS))
         return text
     finally:
         context.close()
@@ -141,14 +167,18 @@ def test_pages_read_in_chinese_on_a_machine_without_cjk_fonts(
         sweep_html(table, ["costshare.cap_ratio"], name="daxing-demo", wall_s=3.0, lang="zh"),
         encoding="utf-8",
     )
+    tracked = Path(shutil.copytree(demo_out, tmp_path / "tracked"))
+    file = ROOT / "scenarios" / "tracking-demo.csv"
+    assert main(["track", str(tracked), str(file), "--as-of", "2026-11-22", "-q"]) == 0
     for path, shot in (
         (demo_out / "report.html", "nocjk-report.png"),
         (demo_out / "map.html", "nocjk-map.png"),
         (sweep, "nocjk-sweep.png"),
+        (tracked / "tracking.html", "nocjk-tracking.png"),
     ):
         text = _look(bare_browser, path, shot)
         cmap = _embedded(path)
         boxes = {c for c in text if not c.isspace() and ord(c) not in cmap}
         assert boxes == set(), (path.name, boxes)  # every character has its glyph
-        assert re.search(r"[\u4e00-\u9fff]{20}", text.replace("\n", ""))  # it is Chinese
+        assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 100  # it is Chinese
         assert latin_words(text) == set(), (path.name, latin_words(text))

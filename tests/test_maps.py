@@ -21,7 +21,7 @@ import yaml
 from landplan.cli import main
 from landplan.maps import write_map
 from landplan.webmap import wgs84_to_gcj02
-from tests.browser import Page
+from tests.browser import Page, a4_landscape
 from tests.conftest import Builder, land_row, plot, project_row
 
 # Layer counts, drawn shapes and the screen point of a feature, from the page itself.
@@ -327,5 +327,38 @@ def test_the_cap_label_and_colours_follow_the_scenarios_cap(
                    out.push([p.capped, p.share_ratio, p.ratio_class]); }); return out; }"""
         )
         assert len(classes) == 3 and all(c[0] and c[2] == 0 for c in classes)
+    finally:
+        page.close()
+
+
+def test_the_map_prints_its_whole_view_on_one_a4_landscape_page(
+    browser: Any, demo_out: Path, tmp_path: Path
+) -> None:
+    """Before printing the map takes the paper's size and still shows all the screen
+    showed (a canvas left at the screen's size would be cut at the paper's edge);
+    the search box, layer control and unplaced list stay off the paper; after
+    printing the screen is as it was."""
+    page = Page(browser, demo_out / "map.html")
+    try:
+        shown = """() => { var m = window[landplan.config.map], b = m.getBounds();
+            return {box: [m.getContainer().offsetWidth, m.getContainer().offsetHeight],
+                    view: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]}; }"""
+        screen = page.js(shown)
+        page.js("() => window.dispatchEvent(new Event('beforeprint'))")
+        paper = page.js(shown)
+        assert paper["box"] == [1056, 726]
+        south, west, north, east = screen["view"]
+        s, w, n, e = paper["view"]
+        assert s <= south and w <= west and n >= north and e >= east  # nothing cut off
+        page.js("() => window.dispatchEvent(new Event('afterprint'))")
+        assert page.js(shown)["box"] == screen["box"]
+        sizes = page.pdf(tmp_path / "map.pdf")
+        assert len(sizes) == 1 and a4_landscape(sizes[0])
+        page.page.emulate_media(media="print")
+        hidden = page.js(
+            """() => ['.lp-search', '.leaflet-control-layers', '#lp-unplaced'].map(
+                 s => getComputedStyle(document.querySelector(s)).display)"""
+        )
+        assert hidden == ["none", "none", "none"]
     finally:
         page.close()

@@ -12,7 +12,7 @@ from landplan.cli import main
 from landplan.errors import InputError
 from landplan.messages import label
 from landplan.sweep import grid, parse_sets, sweep
-from tests.browser import Page
+from tests.browser import Page, a4_landscape
 from tests.conftest import DEMO, Builder, land_row, project_row
 
 
@@ -175,5 +175,7 @@ def test_the_sweep_page_in_a_browser(
         # the table fits the page or scrolls inside its own box, never the page
         assert page.js("() => document.documentElement.scrollWidth <= window.innerWidth")
         page.shot(f"sweep-{lang}.png")
+        sizes = page.pdf(tmp_path / "sweep.pdf")
+        assert sizes and all(a4_landscape(size) for size in sizes)
     finally:
         page.close()

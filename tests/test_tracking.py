@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from landplan.cli import main
-from tests.browser import Page
+from tests.browser import Page, a4_landscape
 from tests.conftest import build_scenario, land_row, project_row
 
 AS_OF = "2026-11-22"
@@ -141,6 +141,12 @@ def test_battle_map_offline_with_the_overdue_count(
         assert page.requests == []  # no request leaves the page
         assert page.errors == []
         assert page.page.inner_text("#lp-overdue-count") == "逾期事项 (2)"
+        # a neutral credit line, as on the parcel map
+        credit = page.js("() => document.querySelector('.leaflet-control-attribution').innerHTML")
+        assert "Leaflet" in credit and "<svg" not in credit
+        # on paper: one A4 landscape page, the map sized to it
+        sizes = page.pdf(tmp_path / "tracking.pdf")
+        assert len(sizes) == 1 and a4_landscape(sizes[0])
         listed = page.page.inner_text("#lp-overdue")
         assert "M1" in listed and "M2" in listed and "236" in listed
         # a project's popup: stages, deadlines and the responsible unit

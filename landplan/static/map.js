@@ -423,7 +423,7 @@ var landplan = {
   start: function (config) {
     landplan.config = config;
     var map = window[config.map], t = config.text;
-    map.attributionControl.setPrefix('Leaflet');  // no flag: a neutral credit
+    lpPrint.watch(map);
     // a canvas hands a click to the topmost shape containing it, filled or not
     for (var i = 0; i < config.passive.length; i++) {
       window[config.passive[i]].eachLayer(function (l) { l.options.interactive = false; });

@@ -29,6 +29,7 @@ var lpTrack = {
   },
   start: function (data) {
     lpTrack.data = data;
+    lpPrint.watch(window[data.map]);
     data.layers.forEach(function (name) {
       window[name].eachLayer(function (l) {
         var pid = l.feature.properties.project_id;
