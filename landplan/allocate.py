@@ -28,7 +28,14 @@ from landplan.diagnose import why_infeasible
 from landplan.domain import Priority, SolveStatus
 from landplan.engine import solve_model
 from landplan.errors import InfeasibleError
-from landplan.model import Model, build_model, returned_parcels
+from landplan.model import (
+    Model,
+    Placements,
+    build_model,
+    placements_of,
+    returned_parcels,
+    start_vector,
+)
 from landplan.precheck import precheck
 from landplan.scenario import SolverOptions
 from landplan.solve import complete_start, relative_gap
@@ -51,8 +58,10 @@ class Allocation:
         The plan's objective, the proven bound, their relative gap.
     chosen
         Rows of the pair table that the plan places.
+    offsets
+        Under phasing, each chosen pair's year after its first (else zeros).
     placed
-        The chosen pairs, described (``valuation.describe``).
+        The chosen pairs in their years, described (``valuation.describe``).
     hightech_first
         Under ``priority: hightech_first``, the most high-tech projects a plan can
         place (the first solve's optimum); else None.
@@ -70,6 +79,7 @@ class Allocation:
     model_size: dict[str, Any]
     components: int
     chosen: np.ndarray
+    offsets: np.ndarray
     placed: pd.DataFrame
     hightech_first: int | None = None
     pricing: PricingStats | None = None
@@ -122,13 +132,7 @@ def allocate(
     """
     precheck(priced)
     model = build_model(priced)
-    x0 = None
-    if start is not None:
-        keys = priced.keys(np.arange(len(priced.pairs)))
-        x0 = np.zeros(model.n_cols)
-        x0[: len(priced.pairs)] = np.fromiter(
-            (key in start for key in keys), dtype=float, count=len(priced.pairs)
-        )
+    x0 = None if start is None else priced.placement(start)
     most = None
     if distinct is not None:
         model, most = _distinct_rows(priced, model, distinct), distinct.hightech
@@ -138,7 +142,8 @@ def allocate(
     if export_model is not None:
         write_model(model, export_model)
         log.info("model written to %s", export_model)
-    solution, n_parts, pricing = solve_model(model, options, x0)
+    solved = solve_model(model, options, x0)
+    solution, pricing = solved.solution, solved.pricing
     if pricing is not None:
         log.info(pricing.describe())
     if solution.status == SolveStatus.INFEASIBLE:
@@ -149,7 +154,7 @@ def allocate(
             )
         why = why_infeasible(priced, model, options)
         raise InfeasibleError(why.en, why.zh)
-    chosen = canonical(priced, model, solution.x)
+    chosen, offsets = canonical(priced, model, solved.model, solution.x)
     # report true values: the tie-break added back, the bound widened by its most
     ties, most_ties = tie_breaks(priced)
     objective = solution.objective + float(ties[chosen].sum())
@@ -172,12 +177,13 @@ def allocate(
         solver=options.name,
         runtime_s=solution.runtime_s,
         model_size=model.size(),
-        components=n_parts,
+        components=solved.parts,
         chosen=chosen,
-        placed=describe(priced, chosen),
+        offsets=offsets,
+        placed=describe(priced, chosen, offsets),
         hightech_first=most,
         pricing=pricing,
-        returned=tuple(returned_parcels(model, solution.x)),
+        returned=tuple(returned_parcels(solved.model, solution.x)),
     )
 
 
@@ -199,28 +205,36 @@ def _distinct_rows(priced: PricedPairs, model: Model, distinct: Distinct) -> Mod
     rows = [sp.csr_matrix(true_value[None, :])]
     lower, upper = [distinct.floor], [np.inf]
     for k, plan in enumerate(distinct.earlier):
+        # leaving out a placement: its pair in no year
         names.append(f"differ[{k + 1}]")
         ones = np.ones(len(plan))
         rows.append(sp.csr_matrix((ones, (np.zeros(len(plan)), plan)), shape=(1, model.n_cols)))
         lower.append(-np.inf)
         upper.append(float(len(plan) - distinct.min_diff))
-    return model.with_rows(names, sp.vstack(rows), lower=np.array(lower), upper=np.array(upper))
+    slopes = None
+    if model.years is not None:  # the floor row's values fall with the years, as c does
+        value_slope = sp.csr_matrix(model.years.c_slope[None, :])
+        slopes = sp.vstack([value_slope, sp.csr_matrix((len(names) - 1, model.n_pairs))])
+    return model.with_rows(
+        names, sp.vstack(rows), lower=np.array(lower), upper=np.array(upper), slopes=slopes
+    )
 
 
 def _hightech_first(
-    priced: PricedPairs, model: Model, options: SolverOptions, start: np.ndarray | None
-) -> tuple[Model, np.ndarray, int]:
+    priced: PricedPairs, model: Model, options: SolverOptions, start: Placements | None
+) -> tuple[Model, Placements, int]:
     """The most high-tech projects any plan places (H), and the model with the row
     ``priority[hightech]``: Σ x over high-tech pairs ≥ H. Returns a start for the second
     solve: the first solve's plan or ``start``, whichever satisfies the new row and
     is worth more."""
     # a count: at gap 0 the first solve's H is the true maximum
-    first, _, _ = solve_model(
+    counted = solve_model(
         model.with_objective(_hightech_columns(priced, model)),
         replace(options, gap=0.0),
         start,
         integral=True,
     )
+    first = counted.solution
     if first.status == SolveStatus.INFEASIBLE:
         why = why_infeasible(priced, model, options)
         raise InfeasibleError(why.en, why.zh)
@@ -231,12 +245,22 @@ def _hightech_first(
         "" if first.status == SolveStatus.OPTIMAL else " (found in the time limit; not proven)",
     )
     ranked = with_priority_row(priced, model, most)
+    found = placements_of(counted.model, first.x)
     # the better start for the second solve: the given plan (a sweep's previous
     # point, usually worth more) if it still places H high-tech projects
-    given = None if start is None else complete_start(ranked, start)
-    if given is not None and ranked.c @ given > ranked.c @ first.x:
-        return ranked, given, most
-    return ranked, first.x, most
+    if (
+        start is not None
+        and _fits(ranked, start)
+        and priced.values_of(*start).sum() > priced.values_of(*found).sum()
+    ):
+        return ranked, start, most
+    return ranked, found, most
+
+
+def _fits(model: Model, plan: Placements) -> bool:
+    """``plan`` keeps every row of ``model``."""
+    concrete = model.concrete(*plan)
+    return complete_start(concrete, start_vector(concrete, plan)) is not None
 
 
 def with_priority_row(priced: PricedPairs, model: Model, most: int) -> Model:

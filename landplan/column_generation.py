@@ -1,13 +1,16 @@
-"""Pricing (column generation) over the pair table, with a certificate for the full problem.
+"""Pricing (column generation) over the placements, with a certificate for the full problem.
 
-Almost every eligible pair is useless: the LP optimum over each project's few
-best pairs is the LP optimum over all of them, and the LP's row duals y prove
-it — a left-out pair's reduced cost c − Aᵀy is then ≤ 0, computed for millions
-of pairs in one sparse product. So:
+Almost every placement (a pair, under phasing a pair in one year) is useless: the
+LP optimum over each project's few best is the LP optimum over all of them, and
+the LP's row duals y prove it — a left-out placement's reduced cost c − Aᵀy is
+then ≤ 0, computed for millions of pairs in one sparse product and, under
+phasing, for each of their years from the same product (``Model.reduced``: a
+year only adds its rows' duals and the value's fall per year of delay). No
+(pair, year) column is made before it prices in. So:
 
-1. start each project with its ``START_PER_PROJECT`` best pairs (by value), every
-   non-pair column and the columns of a start plan;
-2. solve that restricted LP (HiGHS, kept warm), price every column with its
+1. start each project with its ``START_PER_PROJECT`` best pairs (by value, in
+   their first year), every non-pair column and the placements of a start plan;
+2. solve that restricted LP (HiGHS, kept warm), price every placement with its
    duals, add the best ``ADD_PER_PROJECT`` positive ones per project; repeat
    until none is positive. The Lagrangian bound
 
@@ -15,9 +18,9 @@ of pairs in one sparse product. So:
 
    bounds every plan of the full problem for any y; at the end it is the full
    LP bound;
-3. solve the restricted MIP (the chosen solver, the chosen gap);
+3. find a plan over the kept placements (``search``);
 4. close, unless the plan is already within the gap of L(y): a plan that uses a
-   left-out pair j is worth at most L(y) + rc_j, so every left-out pair with
+   left-out placement j is worth at most L(y) + rc_j, so every left-out one with
    rc_j ≥ −(L(y) − incumbent) is added and the MIP solved again from the
    incumbent. Every plan better than the incumbent is then in the restricted
    problem, so the full problem's optimum is at most that MIP's bound.
@@ -26,8 +29,8 @@ The reported bound is min(L(y), the closed MIP's bound): never a bound of the
 restricted problem alone.
 
 If the restricted LP has no solution (must-place projects whose best pairs
-collide), their every pair is added; if it still has none, the full model is
-solved as it is, which proves infeasibility or finds the plan.
+collide), their every placement is added; if it still has none, the full model
+is solved as it is, which proves infeasibility or finds the plan.
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from landplan.domain import SolveStatus
-from landplan.model import Model
+from landplan.model import Model, Placements, placements_of, start_vector
 from landplan.scenario import SolverOptions
-from landplan.solve import LpSession, Solution, complete_start, solve
+from landplan.search import search
+from landplan.solve import LpSession, Solution, complete_start, relative_gap, solve
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +59,7 @@ MAX_CLOSING_FACTOR = 20
 
 @dataclass(frozen=True)
 class PricingStats:
-    """What pricing did: how many pairs it saw and kept, in how many rounds."""
+    """What pricing did: how many placements it saw and kept, in how many rounds."""
 
     pairs: int
     kept: int
@@ -67,38 +71,50 @@ class PricingStats:
 
     def describe(self) -> str:
         return (
-            f"pricing: {self.kept:,} of {self.pairs:,} pairs kept after {self.rounds} rounds "
-            f"({self.lp_s:.1f} s), {self.closing_added:,} added to close the gap; "
+            f"pricing: {self.kept:,} of {self.pairs:,} placements kept after {self.rounds} "
+            f"rounds ({self.lp_s:.1f} s), {self.closing_added:,} added to close the gap; "
             f"full LP bound {self.lp_bound:,.0f}"
         )
 
 
-def best_per_project(model: Model, score: np.ndarray, cols: np.ndarray, *, k: int) -> np.ndarray:
-    """Among pair columns ``cols``, the ``k`` with the highest ``score`` per project."""
-    if not len(cols):
-        return cols
-    project = model.project[cols]
-    order = np.lexsort((-score[cols], project))
-    ranked = cols[order]
-    group = project[order]
+def best_per_project(
+    project: np.ndarray, score: np.ndarray, ids: np.ndarray, *, k: int
+) -> np.ndarray:
+    """Among ``ids`` (of ``project`` each, scored ``score``, both by id), the ``k``
+    with the highest score per project."""
+    if not len(ids):
+        return ids
+    order = np.lexsort((-score[ids], project[ids]))
+    ranked = ids[order]
+    group = project[ranked]
     first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     rank = np.arange(len(ranked)) - np.repeat(first, np.diff(np.r_[first, len(ranked)]))
     chosen: np.ndarray = ranked[rank < k]
     return chosen
 
 
-def lagrangian_bound(model: Model, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """L(y) (module docstring) and the reduced costs c − Aᵀy of every column."""
+@dataclass(frozen=True)
+class Priced:
+    """The reduced costs of every placement under one y, and L(y)."""
+
+    bound: float
+    reduced: np.ndarray  # pairs × years (−inf where a pair has no such year)
+
+
+def lagrangian_bound(model: Model, y: np.ndarray) -> Priced:
+    """L(y) (module docstring) and the reduced costs of every placement."""
     # any y with the right signs gives a bound: drop solver noise on open sides
     signed = ((y > 0) & np.isfinite(model.row_upper)) | ((y < 0) & np.isfinite(model.row_lower))
     y = np.where(signed, y, 0.0)
-    reduced = model.c - model.A.T @ y
+    reduced, others = model.reduced(y)
     side = np.where(y > 0, model.row_upper, model.row_lower)
     active = y != 0
     rows = float(np.dot(y[active], side[active]))
-    gain = np.maximum(reduced, 0.0)
-    cols = float(np.dot(gain[gain > 0], model.upper[gain > 0]))
-    return rows + cols, reduced
+    gain = float(np.maximum(reduced, 0.0).sum())  # placements are binaries (ub 1)
+    upper = model.upper[model.pair < 0]
+    positive = others > 0
+    aux = float(np.dot(others[positive], upper[positive]))
+    return Priced(rows + gain + aux, reduced)
 
 
 def settled(
@@ -110,8 +126,9 @@ def settled(
     runtime_s: float,
     integral: bool = False,
 ) -> Solution | None:
-    """``start`` as the answer when ``bound`` (on every plan of ``model``) proves it
-    within the gap, so that no MIP is needed; else None.
+    """``start`` (0/1 per column of the concrete ``model``) as the answer when ``bound``
+    (on every plan of the full problem) proves it within the gap, so that no MIP is
+    needed; else None.
 
     ``integral``: the objective takes whole values only (a count), so the bound
     may be rounded down. A sweep point whose previous plan is still good enough
@@ -130,149 +147,203 @@ def settled(
 
 @dataclass(frozen=True)
 class PricedLp:
-    """The LP relaxation of a model, priced: the LP over the kept columns at its
+    """The LP relaxation of a model, priced: the LP over the kept placements at its
     optimum (``session``), its row duals ``y``, their Lagrangian bound (the full LP
-    bound when ``finished``) and every column's reduced cost."""
+    bound when ``finished``) and every placement's reduced cost."""
 
     session: LpSession
     y: np.ndarray
     bound: float
-    reduced: np.ndarray
-    in_lp: np.ndarray
+    reduced: np.ndarray  # pairs × years
+    in_lp: np.ndarray  # pairs × years: the placement is a column of the LP
     rounds: int
-    finished: bool  # no column prices in: ``bound`` is the full LP bound
+    finished: bool  # no placement prices in: ``bound`` is the full LP bound
+
+
+def _first_placements(
+    model: Model, start: Placements | None, first: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each project's ``first`` best pairs in their first year, and ``start``'s."""
+    pairs = np.flatnonzero(model.pair >= 0)
+    rows = best_per_project(model.project, model.c, pairs, k=first)
+    offsets = np.zeros(len(rows), dtype=np.int64)
+    if start is not None:
+        rows = np.concatenate([rows, start[0]])
+        offsets = np.concatenate([offsets, start[1]])
+    width = model.years.width if model.years is not None else 1
+    unique = np.unique(rows * width + offsets)
+    return unique // width, unique % width
 
 
 def price_lp(
     model: Model,
     options: SolverOptions,
-    start: np.ndarray | None = None,
+    start: Placements | None = None,
     *,
     first: int = START_PER_PROJECT,
     add: int = ADD_PER_PROJECT,
 ) -> PricedLp | None:
     """Steps 1-2 of the module docstring: the full LP bound by pricing, and the LP it
     was found with; None when the restricted LP has no solution even with every
-    column of the must-place rows."""
-    pair_cols = np.flatnonzero(model.pair >= 0)
-    initial = [best_per_project(model, model.c, pair_cols, k=first)]
-    initial.append(np.flatnonzero(model.pair < 0))
-    if start is not None:
-        initial.append(np.flatnonzero(start > 0.5))
-    lp = LpSession(model, np.unique(np.concatenate(initial)), options)
+    placement of the must-place projects."""
+    width = model.years.width if model.years is not None else 1
+    in_lp = np.zeros((model.n_pairs, width), dtype=bool)
+    rows, offsets = _first_placements(model, start, first)
+    in_lp[rows, offsets] = True
+    lp = LpSession(model.concrete(rows, offsets), options)
     status, y = lp.run()
     if status == SolveStatus.INFEASIBLE:
         must = np.flatnonzero(model.row_lower > 0)
-        rows_cols = np.unique(model.A.tocsr()[must].indices)
-        extra = np.setdiff1d(rows_cols, lp.cols)
-        if len(extra):
-            lp.add(extra)
+        touched = np.unique(model.A.tocsr()[must].indices)
+        extra = touched[model.pair[touched] >= 0]
+        extra_rows, extra_offsets = _every_year(model, extra)
+        fresh = ~in_lp[extra_rows, extra_offsets]
+        if fresh.any():
+            _add(lp, model, in_lp, extra_rows[fresh], extra_offsets[fresh])
             status, y = lp.run()
         if status == SolveStatus.INFEASIBLE:
             return None
     rounds = 1
-    in_lp = np.zeros(model.n_cols, dtype=bool)
-    in_lp[lp.cols] = True
+    project = np.repeat(model.project[: model.n_pairs], width)
     while True:
-        bound, reduced = lagrangian_bound(model, y)
-        tol = 1e-9 * max(1.0, abs(bound))
-        candidates = np.flatnonzero(~in_lp & (reduced > tol))
+        priced = lagrangian_bound(model, y)
+        tol = 1e-9 * max(1.0, abs(priced.bound))
+        candidates = np.flatnonzero(~in_lp.ravel() & (priced.reduced.ravel() > tol))
         if not len(candidates) or rounds >= MAX_ROUNDS:
             break
-        new = best_per_project(model, reduced, candidates, k=add)
-        lp.add(new)
-        in_lp[new] = True
+        new = best_per_project(project, priced.reduced.ravel(), candidates, k=add)
+        _add(lp, model, in_lp, new // width, new % width)
         status, y = lp.run()
         rounds += 1
-    return PricedLp(lp, y, bound, reduced, in_lp, rounds, finished=not len(candidates))
+    return PricedLp(
+        lp, y, priced.bound, priced.reduced, in_lp, rounds, finished=not len(candidates)
+    )
+
+
+def _every_year(model: Model, pairs: np.ndarray) -> Placements:
+    """Every placement of ``pairs``."""
+    if model.years is None:
+        return pairs, np.zeros(len(pairs), dtype=np.int64)
+    count = model.years.count[pairs]
+    rows = np.repeat(pairs, count)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+    return rows, offsets
+
+
+def _add(
+    lp: LpSession, model: Model, in_lp: np.ndarray, rows: np.ndarray, offsets: np.ndarray
+) -> None:
+    lp.add(model.concrete(rows, offsets, others=False))
+    in_lp[rows, offsets] = True
 
 
 def solve_priced(
     model: Model,
     options: SolverOptions,
-    start: np.ndarray | None = None,
+    start: Placements | None = None,
     *,
     first: int = START_PER_PROJECT,
     add: int = ADD_PER_PROJECT,
     integral: bool = False,
-) -> tuple[Solution, PricingStats | None]:
-    """The best plan of ``model`` by pricing (module docstring); x over every column.
+) -> tuple[Solution, Model, PricingStats | None]:
+    """The best plan of ``model`` by pricing (module docstring): the solution and the
+    concrete model it is a solution of (the kept placements and the other columns).
 
     ``first`` pairs per project to start with, at most ``add`` more per project
     and round. A ``start`` within the gap of the full LP bound is returned as it
     is (``settled``). The stats are None when the full model had to be solved.
     """
     clock = time.perf_counter()
-    pair_cols = np.flatnonzero(model.pair >= 0)
     relaxed = price_lp(model, options, start, first=first, add=add)
     if relaxed is None:
         log.info("pricing: the restricted LP has no solution; solving the full model")
-        return solve(model, options, start=start), None
+        whole = model.concrete()
+        given = None if start is None else start_vector(whole, start)
+        return solve(whole, options, start=given), whole, None
     bound, reduced, in_lp, rounds = relaxed.bound, relaxed.reduced, relaxed.in_lp, relaxed.rounds
     tol = 1e-9 * max(1.0, abs(bound))
     lp_s = time.perf_counter() - clock
+    n_placements = model.n_placements
     log.info(
-        "pricing: LP bound %s after %d rounds, %s of %s columns",
+        "pricing: LP bound %s after %d rounds, %s of %s placements",
         f"{bound:,.0f}",
         rounds,
         f"{int(in_lp.sum()):,}",
-        f"{model.n_cols:,}",
+        f"{n_placements:,}",
     )
-    kept = np.flatnonzero(in_lp)
-    done = settled(model, options, start, bound=bound, runtime_s=lp_s, integral=integral)
+    kept = _kept(model, in_lp)
+    given = None if start is None else start_vector(kept, start)
+    done = settled(kept, options, given, bound=bound, runtime_s=lp_s, integral=integral)
     if done is not None:
         log.info("pricing: the start plan is within the gap of the full LP bound")
-        return done, PricingStats(len(pair_cols), len(kept), rounds, 0, bound, lp_s, 0.0)
-    solution, mip_s = _restricted_mip(model, options, kept, start, clock)
+        stats = PricingStats(n_placements, kept.n_pairs, rounds, 0, bound, lp_s, 0.0)
+        return done, kept, stats
+    began = time.perf_counter()
+    lp_x = _onto(kept, relaxed.session.model, relaxed.session.primal())
+    found = search(kept, options, bound=bound, start=given, clock=clock, integral=integral, lp=lp_x)
+    solution = found.solution
+    mip_s = time.perf_counter() - began
     if solution.status == SolveStatus.INFEASIBLE:
-        return solve(model, options, start=start), None
+        whole = model.concrete()
+        return solve(whole, options, start=None), whole, None
     threshold = bound - solution.objective
-    if threshold <= options.gap * abs(bound):
-        # within the gap of the full LP bound already: nothing left to prove
-        added = np.zeros(0, dtype=np.int64)
-    else:
-        added = np.flatnonzero(~in_lp & (reduced >= -threshold - tol))
-    if len(added) > MAX_CLOSING_FACTOR * max(len(kept), 1):
+    certified = bound
+    added = np.zeros((0, 2), dtype=np.int64)
+    if threshold > options.gap * abs(bound):  # not yet within the gap of L(y): close
+        added = np.argwhere(~in_lp & (reduced >= -threshold - tol))
+        if not len(added) and relaxed.finished:
+            # no left-out placement can beat the plan: the restricted bound holds for all
+            certified = min(bound, solution.bound)
+    if len(added) > MAX_CLOSING_FACTOR * max(kept.n_pairs, 1):
         log.info(
-            "pricing: closing would add %s pairs; the gap is stated against the full LP bound",
+            "pricing: closing would add %s placements; the gap is stated against the full LP bound",
             f"{len(added):,}",
         )
         added = added[:0]
-    mip_bound = solution.bound
     if len(added):
-        kept = np.union1d(kept, added)
-        solution, closing_s = _restricted_mip(model, options, kept, solution.x, clock)
-        mip_bound = solution.bound
-        mip_s += closing_s
-    log.info("pricing: %s left-out pairs added to close the gap", f"{len(added):,}")
-    if not relaxed.finished:
-        mip_bound = float("inf")  # the LP was not finished: L(y) alone is the certificate
+        in_lp[added[:, 0], added[:, 1]] = True
+        closed = _kept(model, in_lp)
+        began = time.perf_counter()
+        left = max(options.time_limit - (time.perf_counter() - clock), 1.0)
+        incumbent = start_vector(closed, placements_of(kept, solution.x))
+        solution = solve(closed, replace(options, time_limit=left), start=incumbent)
+        mip_s += time.perf_counter() - began
+        kept = closed
+        if relaxed.finished:  # every better plan is in the closed problem
+            certified = min(bound, solution.bound)
+    log.info("pricing: %s left-out placements added to close the gap", f"{len(added):,}")
     stats = PricingStats(
-        pairs=len(pair_cols),
-        kept=len(kept),
+        pairs=n_placements,
+        kept=kept.n_pairs,
         rounds=rounds,
         closing_added=len(added),
         lp_bound=bound,
         lp_s=lp_s,
         mip_s=mip_s,
     )
-    certified = min(bound, mip_bound)
-    return replace(solution, bound=max(certified, solution.objective)), stats
+    certified = max(certified, solution.objective)
+    if relative_gap(solution.objective, certified) > options.gap + 1e-9:
+        # short of the gap against a bound that holds for the whole problem
+        solution = replace(solution, status=SolveStatus.TIME_LIMIT)
+    runtime = time.perf_counter() - clock
+    return replace(solution, bound=certified, runtime_s=runtime), kept, stats
 
 
-def _restricted_mip(
-    model: Model,
-    options: SolverOptions,
-    cols: np.ndarray,
-    start: np.ndarray | None,
-    clock: float,
-) -> tuple[Solution, float]:
-    """The MIP over ``cols``, in the time left; the plan over every column, and seconds."""
-    left = max(options.time_limit - (time.perf_counter() - clock), 1.0)
-    sub = model.subset(cols)
-    sub_start = None if start is None else start[cols]
-    began = time.perf_counter()
-    found = solve(sub, replace(options, time_limit=left), start=sub_start)
-    x = np.zeros(model.n_cols)
-    x[cols] = found.x
-    return replace(found, x=x), time.perf_counter() - began
+def _onto(kept: Model, lp_model: Model, lp_x: np.ndarray) -> np.ndarray:
+    """The LP's values (over ``lp_model``'s columns) on the columns of ``kept``."""
+    width = int(max(kept.offset.max(initial=0), lp_model.offset.max(initial=0))) + 1
+
+    def keys(m: Model) -> np.ndarray:
+        found: np.ndarray = np.where(
+            m.pair >= 0, m.pair * width + m.offset, -1 - np.arange(m.n_cols)
+        )
+        return found
+
+    value = dict(zip(keys(lp_model).tolist(), lp_x.tolist(), strict=True))
+    return np.array([value.get(k, 0.0) for k in keys(kept).tolist()])
+
+
+def _kept(model: Model, in_lp: np.ndarray) -> Model:
+    """The concrete model of the placements marked in ``in_lp`` and the other columns."""
+    rows, offsets = np.nonzero(in_lp)
+    return model.concrete(rows, offsets)

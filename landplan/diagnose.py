@@ -10,7 +10,7 @@ import numpy as np
 from landplan.domain import SolveStatus, Target
 from landplan.engine import solve_model
 from landplan.messages import Words, say
-from landplan.model import Model, target_coefficients
+from landplan.model import Model, placements_of, target_coefficients
 from landplan.scenario import SolverOptions
 from landplan.valuation import PricedPairs
 
@@ -62,7 +62,7 @@ def _joined(parts: list[Words]) -> Words:
 
 
 def _infeasible(model: Model, options: SolverOptions) -> bool:
-    return solve_model(model, options)[0].status == SolveStatus.INFEASIBLE
+    return solve_model(model, options).solution.status == SolveStatus.INFEASIBLE
 
 
 def _annual_caps(model: Model, options: SolverOptions) -> Words | None:
@@ -119,9 +119,10 @@ def _best_level(
     for _ in range(12):
         c = np.zeros(model.n_cols)
         c[:n_pairs] = target_coefficients(priced, target, ratio)
-        found, _, _ = solve_model(model.with_objective(c), replace(options, gap=0.0))
-        x = found.x[:n_pairs]
-        n, d = float(numerator @ x), float(denominator @ x)
+        solved = solve_model(model.with_objective(c), replace(options, gap=0.0))
+        found = solved.solution
+        chosen, _ = placements_of(solved.model, found.x)
+        n, d = float(numerator[chosen].sum()), float(denominator[chosen].sum())
         if d <= 0:
             return ratio
         if abs(found.objective) <= 1e-9 * max(1.0, abs(n)):

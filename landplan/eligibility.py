@@ -5,8 +5,9 @@ The rules (docs/model.md, "Eligible pairs") are applied in a fixed order. The fi
 sorted by (kind class, zoning, size) and each (project, allowed code) finds its
 size range by binary search, so only pairs that pass them are ever materialised.
 The rest (supply mode, year, entry standards, spatial rules) filter those pairs.
-Under ``phasing:`` each pair is then repeated for every year it may be handed
-over in (``year``): one column per (project, place, year) in the model.
+Under ``phasing:`` each pair carries the years it may be handed over in
+(``first_year`` and ``years``): the model has one column per (project, place,
+year), made only when the engine asks for it (docs/phasing.md).
 For every project the funnel records how many candidates each rule removed.
 This is the last stage that touches geometry.
 """
@@ -55,7 +56,8 @@ class Eligibility:
         One row per eligible pair, sorted: ``project`` and ``parcel``, the row
         positions in the project and parcel tables (int32; ids are looked up only
         where a person reads them, so millions of pairs stay small). Under
-        ``phasing:`` also ``year`` (int16), one row per year the pair may start in.
+        ``phasing:`` also ``first_year`` (int16) and ``years`` (int8): the pair may
+        start in any of the ``years`` years from ``first_year``.
     funnel
         Index ``project_id``; ``candidates`` then one column per rule (how many
         candidates it removed) and ``eligible``.
@@ -158,7 +160,7 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
     p_idx, j_idx = p_idx[order], j_idx[order]
     pairs = pd.DataFrame({"project": p_idx.astype(np.int32), "parcel": j_idx.astype(np.int32)})
     if phasing is not None:
-        pairs = window.expand(pairs)
+        pairs = window.spans(pairs)
     funnel = pd.DataFrame({"candidates": candidates, **removed}, index=projects["project_id"])
     funnel["eligible"] = np.bincount(p_idx, minlength=n_proj)
     assert (funnel["candidates"] - funnel[rules].sum(axis=1) == funnel["eligible"]).all()
@@ -174,10 +176,11 @@ def eligible_pairs(inputs: Inputs) -> Eligibility:
             inputs, reasons, supply[: len(real)] & ~promised[: len(real)]
         ).items():
             reasons[pid] = say("none.with_blocked", rule=reasons[pid], site=words)
+    combos = "" if phasing is None else f" ({int(pairs['years'].sum()):,} with their years)"
     log.info(
-        "%s eligible %s for %d projects; %d projects have none",
+        "%s eligible pairs%s for %d projects; %d projects have none",
         f"{len(pairs):,}",
-        "pairs" if phasing is None else "(pair, year) columns",
+        combos,
         n_proj,
         len(reasons),
     )
@@ -350,17 +353,10 @@ class _Window:
         result: np.ndarray = low <= high
         return result
 
-    def expand(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """Each pair once per year of its window, in year order (sorting kept)."""
-        p = pairs["project"].to_numpy()
-        j = pairs["parcel"].to_numpy()
-        low, high = self.bounds(p, j)
-        count = (high - low + 1).astype(np.int64)
-        rows = np.repeat(np.arange(len(pairs)), count)
-        step = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
-        out = pairs.iloc[rows].reset_index(drop=True)
-        out["year"] = (np.repeat(low, count) + step).astype(np.int16)
-        return out
+    def spans(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """``pairs`` with each one's window: ``first_year`` and ``years`` (its length)."""
+        low, high = self.bounds(pairs["project"].to_numpy(), pairs["parcel"].to_numpy())
+        return pairs.assign(first_year=low.astype(np.int16), years=(high - low + 1).astype(np.int8))
 
 
 def _pair_checks(

@@ -1,24 +1,25 @@
 """The allocation engine: a model solved by column generation (from
-``PRICING_FROM`` pairs up) or whole, in its independent parts."""
+``PRICING_FROM`` placements up) or whole, in its independent parts."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from landplan.column_generation import PricingStats, settled, solve_priced
 from landplan.domain import SolveStatus
-from landplan.model import Model
+from landplan.model import Model, Placements, start_vector
 from landplan.scenario import SolverOptions
 from landplan.solve import Solution, solve
 
 log = logging.getLogger(__name__)
 
-# Models with fewer pair columns go to the solver whole: pricing would keep
-# most of them anyway (the demo's 3,394 pairs, 20 per project, are 2,400).
+# Models with fewer placements (pairs, or (pair, year) under phasing) go to the
+# solver whole: pricing would keep most of them anyway (the demo's 3,394 pairs,
+# 20 per project, are 2,400).
 PRICING_FROM = 20_000
 
 # Components smaller than this are solved together in one call: they are
@@ -26,40 +27,52 @@ PRICING_FROM = 20_000
 SMALL_COMPONENT = 200
 
 
+@dataclass(frozen=True)
+class Solved:
+    """What the engine returns: the solution, the concrete model it is a solution of
+    (under pricing, the kept placements), the number of independent parts solved
+    (1 under pricing or when the start settled it) and what pricing did."""
+
+    solution: Solution
+    model: Model
+    parts: int
+    pricing: PricingStats | None
+
+
 def solve_model(
     model: Model,
     options: SolverOptions,
-    start: np.ndarray | None = None,
+    start: Placements | None = None,
     *,
     integral: bool = False,
-) -> tuple[Solution, int, PricingStats | None]:
-    """Solve by pricing (``solver.pricing``, the default, from ``PRICING_FROM`` pairs)
-    or the whole model in independent parts.
+) -> Solved:
+    """Solve by pricing (``solver.pricing``, the default, from ``PRICING_FROM``
+    placements) or the whole model in independent parts.
 
     A ``start`` that the LP bound proves within the gap is the answer without a
-    MIP (``pricing.settled``; ``integral``: the objective is a count). Returns
-    the solution, the number of independent parts (1 under pricing or when the
-    start settled it) and what pricing did.
+    MIP (``pricing.settled``; ``integral``: the objective is a count).
     """
-    if options.pricing and model.n_pairs > PRICING_FROM:
-        solution, stats = solve_priced(model, options, start, integral=integral)
-        return solution, 1, stats
-    if start is not None:
-        lp = solve(model, options, relax=True)
+    if options.pricing and model.n_placements > PRICING_FROM:
+        solution, kept, stats = solve_priced(model, options, start, integral=integral)
+        return Solved(solution, kept, 1, stats)
+    whole = model.concrete()
+    given = None if start is None else start_vector(whole, start)
+    if given is not None:
+        lp = solve(whole, options, relax=True)
         if lp.status != SolveStatus.INFEASIBLE:
             done = settled(
-                model,
+                whole,
                 options,
-                start,
+                given,
                 bound=lp.objective,
                 runtime_s=lp.runtime_s,
                 integral=integral,
             )
             if done is not None:
                 log.info("the start plan is within the gap of the LP bound")
-                return done, 1, None
-    solution, parts = solve_split(model, options, start)
-    return solution, parts, None
+                return Solved(done, whole, 1, None)
+    solution, parts = solve_split(whole, options, given)
+    return Solved(solution, whole, parts, None)
 
 
 def solve_split(

@@ -59,7 +59,7 @@ def parcel_importance(
     """
     chosen = allocation.chosen
     used = [int(j) for j in np.unique(priced.pairs["parcel"].to_numpy()[chosen])]
-    plan = set(priced.keys(chosen))
+    plan = set(priced.keys(chosen, allocation.offsets))
     clock = last = time.perf_counter()
     log.info("importance: solving again without each of the %d parcels used", len(used))
     if workers > 1 and len(used) > 1:

@@ -31,7 +31,7 @@ from landplan.costshare import share_costs
 from landplan.domain import Priority, SolveStatus
 from landplan.engine import solve_model
 from landplan.errors import InfeasibleError
-from landplan.model import Model, build_model
+from landplan.model import Model, build_model, placements_of
 from landplan.scenario import PolicySpec, SolverOptions
 from landplan.valuation import PricedPairs, describe, plan_keys, tie_breaks
 
@@ -178,14 +178,15 @@ def _place_all(
             - set(priced.projects["project_id"].to_numpy()[with_place])
         ),
     }
-    solution, _, _ = solve_model(everyone, options)
+    solved = solve_model(everyone, options)
+    solution = solved.solution
     if solution.status == SolveStatus.INFEASIBLE:
         counting = free.with_objective((free.pair >= 0).astype(float))
-        most, _, _ = solve_model(counting, replace(options, gap=0.0))
+        most = solve_model(counting, replace(options, gap=0.0), integral=True).solution
         out |= {"feasible": False, "most": round(most.objective)}
         return out
-    chosen = np.flatnonzero(solution.x[: len(priced.pairs)] > 0.5)
-    placed = describe(priced, chosen)
+    chosen, offsets = placements_of(solved.model, solution.x)
+    placed = describe(priced, chosen, offsets)
     true_value = float(solution.objective) + float(tie_breaks(priced)[0][chosen].sum())
     shares = _shares(priced, placed)
     budget = priced.budget

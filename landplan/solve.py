@@ -18,12 +18,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 from pulp.apis import coin_api
 
 from landplan.domain import SolverName, SolveStatus
@@ -63,6 +64,30 @@ class Solution:
         return relative_gap(self.objective, self.bound)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What else a MIP solve stops at, and which columns it may move (the search's
+    neighbourhoods, ``search``).
+
+    Attributes
+    ----------
+    nodes
+        Branch-and-bound nodes: a limit of work, the same on every machine.
+    target
+        HiGHS stops at the first plan worth at least this.
+    lower, upper
+        Per column: 1 in ``lower`` fixes a column at 1, 0 in ``upper`` at 0.
+    quiet
+        No progress lines (a neighbourhood's solve among many).
+    """
+
+    nodes: int | None = None
+    target: float | None = None
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+    quiet: bool = False
+
+
 def relative_gap(objective: float, bound: float) -> float:
     """|bound − objective| ÷ |bound|, the gap every report states."""
     return abs(bound - objective) / max(abs(bound), 1e-9)
@@ -74,19 +99,24 @@ def solve(
     *,
     relax: bool = False,
     start: np.ndarray | None = None,
+    limits: Limits | None = None,
 ) -> Solution:
     """Solve ``model``; ``relax=True`` drops integrality (HiGHS only) for the LP bound.
 
     ``start`` (0/1 per pair column) is a plan to start from, e.g. the previous
     sweep point's; continuous columns are completed here. A start that breaks a
     row is not passed on: both solvers would only spend time repairing it.
+    A solve that stops at a ``limits`` node count or target says ``time_limit``
+    (a plan, not proven within the gap).
     """
+    assert model.years is None, "make the model concrete first"
     if model.n_cols == 0:
         return Solution(SolveStatus.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0)
     full = None if start is None or relax else complete_start(model, start)
+    limits = limits or Limits()
     if options.name == SolverName.HIGHS or relax:
-        return _solve_highs(model, options, relax, full)
-    return _solve_cbc(model, options, full)
+        return _solve_highs(model, options, relax, full, limits)
+    return _solve_cbc(model, options, full, limits)
 
 
 def complete_start(model: Model, start: np.ndarray) -> np.ndarray | None:
@@ -249,6 +279,7 @@ def export_model(model: Model, path: Path) -> None:
     other characters the LP format reserves as ``_`` or ``.``, Chinese as ``u`` and
     its code point), both by HiGHS's writer; CBC and HiGHS read either."""
     lp_format = path.suffix.lower() != ".mps"
+    model = model.concrete()  # every (pair, year) column under phasing
     lp = _highs_lp(model, minimise=not lp_format)
     _integral(lp, model)
     name = _lp_name if lp_format else _mps_name
@@ -291,35 +322,67 @@ def _lp_name(name: str) -> str:
     return "".join(c if c.isascii() else f"u{ord(c):04x}" for c in text)
 
 
+def _open_upper(model: Model) -> np.ndarray:
+    """Column upper bounds for the LP session: none on pair columns, whose ``assign``
+    row already keeps them at most 1. Left as bounds, they would take the duals the
+    assign rows should carry (a degenerate split), and a project's every other
+    placement would price in."""
+    upper = np.where(model.pair >= 0, np.inf, model.upper)
+    return np.where(np.isinf(upper), highspy.kHighsInf, upper)
+
+
 class LpSession:
-    """The LP relaxation of some of a model's columns, kept warm as columns are added.
+    """The LP relaxation of a concrete model, kept warm as columns are added.
 
     Every row of the model is in the LP from the start (rows without columns
-    are harmless), so the row duals price every column of the model.
+    are harmless), so the row duals price every column the model stands for.
     """
 
-    def __init__(self, model: Model, cols: np.ndarray, options: SolverOptions) -> None:
-        self.model = model
-        self.cols = np.asarray(cols, dtype=np.int64)
+    def __init__(self, model: Model, options: SolverOptions) -> None:
+        self.parts = [model]
         self.h = _highs(options)
-        self.h.passModel(_highs_lp(model.columns(self.cols)))
+        lp = _highs_lp(model)
+        lp.col_upper_ = _open_upper(model)
+        self.h.passModel(lp)
 
-    def add(self, cols: np.ndarray) -> None:
-        """Add ``cols`` (model column numbers not yet in the LP)."""
-        part = self.model.A[:, cols]
-        inf = highspy.kHighsInf
-        upper = self.model.upper[cols]
+    @property
+    def model(self) -> Model:
+        """The concrete model of the columns in the LP, in the LP's order."""
+        if len(self.parts) > 1:
+            first = self.parts[0]
+            self.parts = [
+                replace(
+                    first,
+                    c=np.concatenate([m.c for m in self.parts]),
+                    A=sp.csc_matrix(sp.hstack([m.A for m in self.parts])),
+                    upper=np.concatenate([m.upper for m in self.parts]),
+                    integer=np.concatenate([m.integer for m in self.parts]),
+                    pair=np.concatenate([m.pair for m in self.parts]),
+                    offset=np.concatenate([m.offset for m in self.parts]),
+                    project=np.concatenate([m.project for m in self.parts]),
+                    aux_names=np.concatenate([m.aux_names for m in self.parts]),
+                )
+            ]
+        return self.parts[0]
+
+    def add(self, part: Model) -> None:
+        """Add the columns of ``part`` (a concrete model over the same rows)."""
+        A = part.A
         self.h.addCols(
-            len(cols),
-            self.model.c[cols].astype(float),
-            np.zeros(len(cols)),
-            np.where(np.isinf(upper), inf, upper),
-            int(part.nnz),
-            part.indptr[:-1].astype(np.int32),
-            part.indices.astype(np.int32),
-            part.data.astype(float),
+            part.n_cols,
+            part.c.astype(float),
+            np.zeros(part.n_cols),
+            _open_upper(part),
+            int(A.nnz),
+            A.indptr[:-1].astype(np.int32),
+            A.indices.astype(np.int32),
+            A.data.astype(float),
         )
-        self.cols = np.concatenate([self.cols, cols])
+        self.parts.append(part)
+
+    def primal(self) -> np.ndarray:
+        """The LP's column values, in ``model``'s order. Call after ``run``."""
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
 
     def rise(self, row: int) -> float:
         """How far row ``row``'s bound can rise with its dual unchanged (the LP's basis
@@ -329,13 +392,19 @@ class LpSession:
         if status != highspy.HighsStatus.kOk:
             raise SolverError("HiGHS could not range the LP")
         up = float(ranging.row_bound_up.value_[row])
-        return float("inf") if up >= highspy.kHighsInf else up - float(self.model.row_upper[row])
+        upper = float(self.parts[0].row_upper[row])
+        return float("inf") if up >= highspy.kHighsInf else up - upper
 
     def run(self) -> tuple[SolveStatus, np.ndarray]:
         """Solve; the status and the row duals (maximising; zero when infeasible)."""
         self.h.run()
         status = self.h.getModelStatus()
-        no_duals = np.zeros(self.model.n_rows)
+        if status == highspy.HighsModelStatus.kUnknown:
+            # on a degenerate LP the warm basis can leave HiGHS undecided: from scratch
+            self.h.clearSolver()
+            self.h.run()
+            status = self.h.getModelStatus()
+        no_duals = np.zeros(self.parts[0].n_rows)
         if status == highspy.HighsModelStatus.kModelEmpty:
             return SolveStatus.OPTIMAL, no_duals
         if status == highspy.HighsModelStatus.kInfeasible:
@@ -346,14 +415,29 @@ class LpSession:
 
 
 def _solve_highs(
-    model: Model, options: SolverOptions, relax: bool, start: np.ndarray | None
+    model: Model,
+    options: SolverOptions,
+    relax: bool,
+    start: np.ndarray | None,
+    limits: Limits,
 ) -> Solution:
     h = _highs(options)
     lp = _highs_lp(model)
+    _bounds(lp, limits)
     if not relax:
         _integral(lp, model)
         progress = Progress("HiGHS")
-        h.cbMipInterrupt.subscribe(progress.highs)
+        target = limits.target
+
+        def watch(event: Any) -> None:
+            if not limits.quiet:
+                progress.highs(event)
+            if target is not None and float(event.data_out.mip_primal_bound) >= target:
+                event.data_in.user_interrupt = True
+
+        h.cbMipInterrupt.subscribe(watch)
+        if limits.nodes is not None:
+            h.setOptionValue("mip_max_nodes", int(limits.nodes))
     clock = time.perf_counter()
     h.passModel(lp)
     if start is not None:
@@ -383,9 +467,25 @@ def _solve_highs(
         if status == highspy.HighsModelStatus.kOptimal
         else SolveStatus.TIME_LIMIT
     )
-    if kind == SolveStatus.TIME_LIMIT and status != highspy.HighsModelStatus.kTimeLimit:
+    if kind == SolveStatus.TIME_LIMIT and status not in _STOPPED:
         raise SolverError(f"HiGHS stopped: {h.modelStatusToString(status)}")
     return Solution(kind, x, objective, max(bound, objective), runtime)
+
+
+# a MIP stopped with a plan: time, a node limit, a target reached (interrupt)
+_STOPPED = (
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+)
+
+
+def _bounds(lp: highspy.HighsLp, limits: Limits) -> None:
+    """Columns fixed by ``limits``: at 1 where ``lower`` is 1, at 0 where ``upper`` is 0."""
+    if limits.lower is not None:
+        lp.col_lower_ = np.asarray(limits.lower, dtype=float)
+    if limits.upper is not None:
+        lp.col_upper_ = np.minimum(np.asarray(lp.col_upper_), limits.upper)
 
 
 def _infeasible(model: Model, runtime: float) -> Solution:
@@ -401,11 +501,14 @@ def cbc_path() -> str:
     return str(path)
 
 
-def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -> Solution:
+def _solve_cbc(
+    model: Model, options: SolverOptions, start: np.ndarray | None, limits: Limits
+) -> Solution:
     with tempfile.TemporaryDirectory(prefix="landplan-cbc-") as tmp:
         mps = Path(tmp) / "model.mps"
         sol = Path(tmp) / "solution.txt"
         lp = _highs_lp(model, minimise=True)  # CBC minimises; its columns c0, c1, ...
+        _bounds(lp, limits)
         _integral(lp, model)
         _write(lp, mps)
         warm: list[str] = []
@@ -429,6 +532,7 @@ def _solve_cbc(model: Model, options: SolverOptions, start: np.ndarray | None) -
             str(100 + options.threads if options.threads > 1 else 1),
             "-timeMode",
             "elapsed",
+            *(["-maxNodes", str(limits.nodes)] if limits.nodes is not None else []),
             "-solve",
             "-solu",
             str(sol),

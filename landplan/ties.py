@@ -4,22 +4,33 @@ Two placed projects that could exchange parcels (or three that could rotate
 them) with the plan's value, its land and every row unchanged are an exact tie
 (same park, same area, same sector); the solvers break it differently. The
 exchanges are made in one fixed order so that one scenario gives one plan
-(docs/model.md, "Ties").
+(docs/model.md, "Ties"). Under phasing each project keeps its year.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from landplan.domain import LAND_KINDS
-from landplan.model import Model
+from landplan.model import Model, Placements, placements_of
 from landplan.valuation import PricedPairs
 
 
-def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
-    """The plan's pairs with equal-value exchanges ordered: lower project id, lower parcel id.
+@dataclass
+class _Plan:
+    """The placements being reordered and the row activity they make."""
+
+    rows: np.ndarray
+    offsets: np.ndarray
+    activity: np.ndarray
+
+
+def canonical(priced: PricedPairs, model: Model, solved: Model, x: np.ndarray) -> Placements:
+    """The plan ``x`` (of the concrete ``solved``, made from ``model``) with equal-value
+    exchanges ordered: lower project id, lower parcel id.
 
     Two placed projects that could exchange parcels with the plan's value, its
     land and every row unchanged are an exact tie no objective term decides
@@ -30,111 +41,147 @@ def canonical(priced: PricedPairs, model: Model, x: np.ndarray) -> np.ndarray:
     found with array operations (millions of pairs); only the few exact ties
     are checked row by row.
     """
+    rows, offsets = placements_of(solved, x)
+    if not len(rows):
+        return rows.astype(np.int64), offsets.astype(np.int64)
+    x = np.where(solved.integer, np.round(x), x)
+    plan = _Plan(rows, offsets, solved.A @ x)
     pairs = priced.pairs
     n = len(pairs)
-    chosen = np.flatnonzero(x[:n] > 0.5)
-    if not len(chosen):
-        return chosen.astype(np.int64)
     p = pairs["project"].to_numpy().astype(np.int64)
     j = pairs["parcel"].to_numpy().astype(np.int64)
-    value = pairs["value"].to_numpy(dtype=float)
     land = pairs["land_ha"].to_numpy(dtype=float)
+    first, count = _windows(priced)
     n_parcels = len(priced.parcels)
-    # under phasing each project keeps its year in an exchange
-    year = _years(priced)
-    span = int(year.max()) + 1
-    key = (p * n_parcels + j) * span + year
-    by_key = np.argsort(key, kind="stable")
-    sorted_key = key[by_key]
+    key = p * n_parcels + j  # sorted: pairs are in (project, parcel) order
     project_rank = _ranks(priced.projects["project_id"])
     parcel_rank = _ranks(priced.parcels["parcel_id"])
-    x = np.where(model.integer, np.round(x), x)
-    activity = model.A @ x
     low, high = model.row_lower - 1e-7, model.row_upper + 1e-7
     while True:
+        chosen, year = plan.rows, first[plan.rows] + plan.offsets
         slot = np.full(len(priced.projects), -1, dtype=np.int64)
-        slot[p[chosen]] = chosen
-        held = chosen[np.argsort(j[chosen], kind="stable")]
-        first = np.searchsorted(j[held], j, side="left")
-        count = np.searchsorted(j[held], j, side="right") - first
-        # ks: a placed project's pairs on parcels someone else holds
+        slot[p[chosen]] = np.arange(len(chosen))
+        slot_year = np.full(len(priced.projects), -1, dtype=np.int64)
+        slot_year[p[chosen]] = year
+        held = np.argsort(j[chosen], kind="stable")  # positions in chosen, by parcel
+        parcel_of_held = j[chosen][held]
+        at = np.searchsorted(parcel_of_held, j, side="left")
+        many = np.searchsorted(parcel_of_held, j, side="right") - at
+        own_year = slot_year[p]
+        # ks: a placed project's pairs, in its own year, on parcels someone else holds
         ks = np.flatnonzero(
             (slot[p] >= 0)
-            & (count > 0)
-            & (slot[p] != np.arange(n))
-            & (year == year[np.maximum(slot[p], 0)])
+            & (many > 0)
+            & (chosen[np.maximum(slot[p], 0)] != np.arange(n))
+            & (own_year >= first)
+            & (own_year < first + count)
         )
         # one row per (k, holder of k's parcel): factories have several holders
-        c = count[ks]
+        c = many[ks]
         k = np.repeat(ks, c)
-        offset = np.arange(len(k)) - np.repeat(np.cumsum(c) - c, c)
-        b = held[first[k] + offset]
-        a = slot[p[k]]
-        wanted = (p[b] * n_parcels + j[a]) * span + year[b]
-        want = np.minimum(np.searchsorted(sorted_key, wanted), n - 1)
-        exists = sorted_key[want] == wanted
-        new_b = by_key[want]
+        step = np.arange(len(k)) - np.repeat(np.cumsum(c) - c, c)
+        b = held[at[k] + step]  # position in chosen of the holder
+        a = slot[p[k]]  # position in chosen of k's project
+        wanted = p[chosen[b]] * n_parcels + j[chosen[a]]
+        want = np.minimum(np.searchsorted(key, wanted), n - 1)
+        b_year = year[b]
+        exists = (
+            (key[want] == wanted) & (b_year >= first[want]) & (b_year < first[want] + count[want])
+        )
+        new_b = want
+        value_k = priced.values_of(k, year[a] - first[k])
+        value_new_b = priced.values_of(new_b, b_year - first[new_b])
+        value_a = priced.values_of(chosen[a], plan.offsets[a])
+        value_b = priced.values_of(chosen[b], plan.offsets[b])
+        pa, pb, ja, jb = p[chosen[a]], p[chosen[b]], j[chosen[a]], j[chosen[b]]
         ok = (
             exists
-            & (p[a] != p[b])
-            & (j[a] != j[b])
-            & ((project_rank[p[a]] < project_rank[p[b]]) != (parcel_rank[j[a]] < parcel_rank[j[b]]))
+            & (pa != pb)
+            & (ja != jb)
+            & ((project_rank[pa] < project_rank[pb]) != (parcel_rank[ja] < parcel_rank[jb]))
             & (
-                np.abs(value[k] + value[new_b] - value[a] - value[b])
-                <= 1e-9 * (np.abs(value[a] + value[b]) + 1.0)
+                np.abs(value_k + value_new_b - value_a - value_b)
+                <= 1e-9 * (np.abs(value_a + value_b) + 1.0)
             )
-            & (np.abs(land[k] + land[new_b] - land[a] - land[b]) <= 1e-9)
+            & (np.abs(land[k] + land[new_b] - land[chosen[a]] - land[chosen[b]]) <= 1e-9)
         )
-        placed = set(chosen.tolist())
         changed = False
-        for ka, kb, kk, knb in zip(a[ok], b[ok], k[ok], new_b[ok], strict=True):
-            if not {ka, kb} <= placed:
+        taken: set[int] = set()
+        for ia, ib, kk, knb in zip(a[ok], b[ok], k[ok], new_b[ok], strict=True):
+            if ia in taken or ib in taken:
                 continue
-            moved = activity + _column_sum(model.A, (kk, knb)) - _column_sum(model.A, (ka, kb))
-            if (moved < low).any() or (moved > high).any():
-                continue
-            activity = moved
-            placed -= {ka, kb}
-            placed |= {kk, knb}
-            changed = True
-        chosen = np.array(sorted(placed), dtype=np.int64)
-        if not changed:
-            ranks = (project_rank, parcel_rank)
-            rotated = _rotate_three(priced, model, chosen, activity, (low, high), ranks, year)
-            if rotated is None:
-                return chosen
-            chosen, activity = rotated
+            old = (int(ia), int(ib))
+            new = ((int(kk), int(year[ia] - first[kk])), (int(knb), int(year[ib] - first[knb])))
+            if _move(model, plan, old, new, (low, high)):
+                taken |= {int(ia), int(ib)}
+                changed = True
+        if changed:
+            _sort(plan)
+            continue
+        if not _rotate_three(priced, model, plan, (low, high), (project_rank, parcel_rank)):
+            return plan.rows, plan.offsets
+
+
+def _move(
+    model: Model,
+    plan: _Plan,
+    old: tuple[int, ...],
+    new: tuple[tuple[int, int], ...],
+    bounds: tuple[np.ndarray, np.ndarray],
+) -> bool:
+    """Replace the placements at positions ``old`` of ``plan`` by ``new`` (pair, offset)
+    if every row stays within ``bounds``; whether it did."""
+    out = model.concrete(plan.rows[list(old)], plan.offsets[list(old)], others=False)
+    rows = np.array([r for r, _ in new], dtype=np.int64)
+    offsets = np.array([d for _, d in new], dtype=np.int64)
+    into = model.concrete(rows, offsets, others=False)
+    moved = plan.activity + np.asarray(into.A.sum(axis=1)).ravel()
+    moved -= np.asarray(out.A.sum(axis=1)).ravel()
+    low, high = bounds
+    if (moved < low).any() or (moved > high).any():
+        return False
+    plan.rows[list(old)] = rows
+    plan.offsets[list(old)] = offsets
+    plan.activity = moved
+    return True
+
+
+def _sort(plan: _Plan) -> None:
+    order = np.lexsort((plan.offsets, plan.rows))
+    plan.rows, plan.offsets = plan.rows[order], plan.offsets[order]
 
 
 def _rotate_three(
     priced: PricedPairs,
     model: Model,
-    chosen: np.ndarray,
-    activity: np.ndarray,
+    plan: _Plan,
     bounds: tuple[np.ndarray, np.ndarray],
     ranks: tuple[np.ndarray, np.ndarray],
-    year: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> bool:
     """One equal-value rotation of three land parcels among three placed projects
     that no exchange of two can make, when it gives the lower project ids lower
     parcel ids (the projects' parcels, read in project order, come earlier in
-    parcel order); None when there is none. Such cycles arise where a pair's value
+    parcel order); whether there was one. Such cycles arise where a pair's value
     is a project part plus a parcel part (same park, every term separable)."""
     pairs = priced.pairs
     p = pairs["project"].to_numpy()
     j = pairs["parcel"].to_numpy()
-    value = pairs["value"].to_numpy(dtype=float)
+    first, count = _windows(priced)
     project_rank, parcel_rank = ranks
     land_parcel = priced.parcels["kind"].isin(LAND_KINDS).to_numpy()
-    mine = [int(a) for a in chosen if land_parcel[j[a]]]
-    holder = {int(j[a]): a for a in mine}
-    slot = {int(p[a]): a for a in mine}
-    # the pairs of these projects on these parcels, in the project's own year: a -> b
-    # where a's project has a pair on b's parcel (``year``: each pair's, from ``_years``)
+    year = first[plan.rows] + plan.offsets
+    mine = [i for i in range(len(plan.rows)) if land_parcel[j[plan.rows[i]]]]
+    holder = {int(j[plan.rows[i]]): i for i in mine}
+    slot = {int(p[plan.rows[i]]): i for i in mine}
     slot_year = np.full(len(priced.projects), -1, dtype=np.int64)
-    slot_year[p[mine]] = year[mine]
+    slot_year[p[plan.rows[mine]]] = year[mine]
+    # the pairs of these projects on these parcels, in the project's own year: a -> b
+    # where a's project has a pair on b's parcel
     near = np.flatnonzero(
-        np.isin(p, list(slot)) & np.isin(j, list(holder)) & (year == slot_year[p])
+        np.isin(p, list(slot))
+        & np.isin(j, list(holder))
+        & (slot_year[p] >= first)
+        & (slot_year[p] < first + count)
     )
     lookup = {(int(p[k]), int(j[k])): int(k) for k in near}
     edges: dict[int, list[tuple[int, int]]] = {}
@@ -142,51 +189,48 @@ def _rotate_three(
         a, b = slot[int(p[k])], holder[int(j[k])]
         if a != b:
             edges.setdefault(a, []).append((b, int(k)))
-    low, high = bounds
+
+    def value(row: int, position: int) -> float:
+        return float(priced.values_of(np.array([row]), np.array([year[position] - first[row]]))[0])
+
     for a in mine:
         for b, ab in edges.get(a, []):
             for c, bc in edges.get(b, []):
                 if c == a:
                     continue
-                ca = lookup.get((int(p[c]), int(j[a])))
+                ca = lookup.get((int(p[plan.rows[c]]), int(j[plan.rows[a]])))
                 if ca is None:
                     continue
-                old, new = (a, b, c), (ab, bc, ca)
-                before = sum(value[x] for x in old)
-                if abs(sum(value[x] for x in new) - before) > 1e-9 * (abs(before) + 1.0):
+                old = (a, b, c)
+                new = (ab, bc, ca)
+                before = sum(value(int(plan.rows[i]), i) for i in old)
+                after = sum(value(r, i) for r, i in zip(new, old, strict=True))
+                if abs(after - before) > 1e-9 * (abs(before) + 1.0):
                     continue
-                order = sorted(range(3), key=lambda i: project_rank[p[old[i]]])
+                order = sorted(range(3), key=lambda i: project_rank[p[plan.rows[old[i]]]])
                 if [parcel_rank[j[new[i]]] for i in order] >= [
-                    parcel_rank[j[old[i]]] for i in order
+                    parcel_rank[j[plan.rows[old[i]]]] for i in order
                 ]:
                     continue
-                moved = activity + _column_sum(model.A, new) - _column_sum(model.A, old)
-                if (moved < low).any() or (moved > high).any():
-                    continue
-                kept = set(chosen.tolist()) - set(old) | set(new)
-                return np.array(sorted(kept), dtype=np.int64), moved
-    return None
+                moves = tuple((r, int(year[i] - first[r])) for r, i in zip(new, old, strict=True))
+                if _move(model, plan, old, moves, bounds):
+                    _sort(plan)
+                    return True
+    return False
 
 
-def _years(priced: PricedPairs) -> np.ndarray:
-    """Each pair's year counted from the first (0 without phasing)."""
-    if "year" not in priced.pairs or not len(priced.pairs):
-        return np.zeros(len(priced.pairs), dtype=np.int64)
-    year = priced.pairs["year"].to_numpy().astype(np.int64)
-    found: np.ndarray = year - year.min()
-    return found
+def _windows(priced: PricedPairs) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's first year and number of years (0 and 1 without phasing)."""
+    n = len(priced.pairs)
+    if not priced.phased:
+        return np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64)
+    return (
+        priced.pairs["first_year"].to_numpy().astype(np.int64),
+        priced.pairs["years"].to_numpy().astype(np.int64),
+    )
 
 
 def _ranks(ids: pd.Series) -> np.ndarray:
     """Each id's position in sorted order."""
     order: np.ndarray = np.argsort(np.argsort(ids.to_numpy(dtype=str), kind="stable"))
     return order
-
-
-def _column_sum(A: sp.csc_matrix, cols: tuple[int, ...]) -> np.ndarray:
-    """The sum of columns ``cols`` of ``A``, dense."""
-    total = np.zeros(A.shape[0])
-    for col in cols:
-        span = slice(A.indptr[col], A.indptr[col + 1])
-        np.add.at(total, A.indices[span], A.data[span])
-    return total

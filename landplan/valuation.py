@@ -161,7 +161,12 @@ class PricedPairs:
         floor-space share of its factory's land), ``subsidy`` (万元 the fund pays if
         the pair is placed), ``value`` (the pair's objective coefficient). Under
         ``shortfall: spread`` also ``shortfall`` (what the cap removes, 万元) and
-        ``ceiling`` (what the pair could bear of its park's shortfall, 万元).
+        ``ceiling`` (what the pair could bear of its park's shortfall, 万元). Under
+        ``phasing`` also ``first_year`` and ``years`` (the pair may start in any of
+        ``years`` years from ``first_year``), and ``decay``: what its value loses for
+        each year later than ``first_year`` (``value`` is its value in ``first_year``).
+        A placement is a pair and an *offset*, its year less ``first_year`` (always 0
+        without phasing).
     context
         The arrays the pairs were priced from (projects, parcels, weights).
     targets
@@ -214,13 +219,68 @@ class PricedPairs:
         pairs = self.pairs[~on].reset_index(drop=True)
         return PricedPairs(pairs, self.context, self.targets, no_pairs, self.evaluation)
 
-    def keys(self, rows: np.ndarray) -> list[tuple[Any, ...]]:
-        """``(project_id, parcel_id)``, with the ``year`` under phasing, of the pairs at
-        ``rows``: how a plan names its placements (a solver start, ``plan_keys``)."""
+    @property
+    def phased(self) -> bool:
+        """The pairs carry years (``phasing``)."""
+        return "first_year" in self.pairs
+
+    def keys(self, rows: np.ndarray, offsets: np.ndarray | None = None) -> list[tuple[Any, ...]]:
+        """``(project_id, parcel_id)``, with the ``year`` under phasing, of the placements
+        (``rows`` at ``offsets``): how a plan names them (a solver start, ``plan_keys``)."""
         columns: list[Any] = [x.tolist() for x in self.ids(rows)]
-        if "year" in self.pairs:
-            columns.append(self.pairs["year"].to_numpy()[rows].tolist())
+        if self.phased:
+            columns.append(self.years_of(rows, offsets).tolist())
         return list(zip(*columns, strict=True))
+
+    def years_of(self, rows: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+        """The year of each placement (``rows`` at ``offsets``; 0 where none given)."""
+        first: np.ndarray = self.pairs["first_year"].to_numpy()[rows].astype(np.int64)
+        return first if offsets is None else first + np.asarray(offsets, dtype=np.int64)
+
+    def values_of(self, rows: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+        """The objective coefficient of each placement (``rows`` at ``offsets``)."""
+        value: np.ndarray = self.pairs["value"].to_numpy()[rows]
+        if self.phased and offsets is not None:
+            value = value - self.pairs["decay"].to_numpy()[rows] * offsets
+        return value
+
+    def every_year(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every placement of the pairs at ``rows``: each pair once per year it may
+        start in, as (rows, offsets), in the order of ``rows`` then year."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not self.phased:
+            return rows, np.zeros(len(rows), dtype=np.int64)
+        count = self.pairs["years"].to_numpy()[rows].astype(np.int64)
+        out = np.repeat(rows, count)
+        offsets = np.arange(len(out)) - np.repeat(np.cumsum(count) - count, count)
+        return out, offsets
+
+    def placement(self, keys: set[tuple[Any, ...]]) -> tuple[np.ndarray, np.ndarray]:
+        """The placements a plan names (``keys`` as ``keys`` makes them) that are still
+        eligible, as (rows, offsets) in row order."""
+        project = {pid: k for k, pid in enumerate(self.projects["project_id"])}
+        parcel = {jid: k for k, jid in enumerate(self.parcels["parcel_id"])}
+        named = [
+            (project[key[0]], parcel[key[1]], key[2] if len(key) > 2 else None)
+            for key in keys
+            if key[0] in project and key[1] in parcel
+        ]
+        if not named or not len(self.pairs):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        # pairs are sorted by (project, parcel): one combined key finds each
+        width = len(self.parcels)
+        combined = self.pairs["project"].to_numpy(np.int64) * width
+        combined += self.pairs["parcel"].to_numpy()
+        wanted = np.array([p * width + j for p, j, _ in named], dtype=np.int64)
+        rows = np.minimum(np.searchsorted(combined, wanted), len(combined) - 1)
+        found = combined[rows] == wanted
+        offsets = np.zeros(len(named), dtype=np.int64)
+        if self.phased:
+            year = np.array([-1 if t is None else int(t) for _, _, t in named], dtype=np.int64)
+            offsets = year - self.pairs["first_year"].to_numpy()[rows]
+            found &= (offsets >= 0) & (offsets < self.pairs["years"].to_numpy()[rows])
+        order = np.argsort(rows[found], kind="stable")
+        return rows[found][order], offsets[found][order]
 
     def ids(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Project and parcel ids of the pairs at ``rows``."""
@@ -237,10 +297,12 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
     context = Context.of(inputs, eligibility.places, eligibility.evaluation)
     p = eligibility.pairs["project"].to_numpy()
     j = eligibility.pairs["parcel"].to_numpy()
-    year = eligibility.pairs["year"].to_numpy() if "year" in eligibility.pairs else None
+    phased = "first_year" in eligibility.pairs
+    year = eligibility.pairs["first_year"].to_numpy() if phased else None
     land = np.empty(len(p))
     subsidy = np.empty(len(p))
     value = np.empty(len(p))
+    decay = np.zeros(len(p))
     shortfall = np.empty(len(p))
     for start in range(0, len(p), _CHUNK):
         part = slice(start, start + _CHUNK)
@@ -251,6 +313,9 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
         in_part = None if year is None else year[part]
         terms = _terms(context, p[part], j[part], priced, in_part)
         value[part] = sum(terms.values()) - _tie_break(context, j[part], priced["land_ha"])
+        if context.phasing is not None:
+            rest = sum(v for k, v in terms.items() if k != "delay")
+            decay[part] = context.phasing.delay_weight * np.maximum(rest, 0.0)
     pairs = pd.DataFrame(
         {
             "project": p.astype(np.int32),
@@ -260,8 +325,10 @@ def price_pairs(inputs: Inputs, eligibility: Eligibility) -> PricedPairs:
             "value": value,
         }
     )
-    if year is not None:
-        pairs["year"] = year
+    if phased:
+        pairs["first_year"] = eligibility.pairs["first_year"].to_numpy()
+        pairs["years"] = eligibility.pairs["years"].to_numpy()
+        pairs["decay"] = decay
     if context.costshare.shortfall == Bearer.SPREAD:
         pairs["shortfall"] = shortfall
         pairs["ceiling"] = _spread_ceilings(context, pairs)
@@ -437,21 +504,24 @@ def _spread_ceilings(context: Context, pairs: pd.DataFrame) -> np.ndarray:
     return result
 
 
-def describe(priced: PricedPairs, rows: np.ndarray) -> pd.DataFrame:
-    """The pairs at ``rows`` with what a reader and the cost-share rule need.
+def describe(
+    priced: PricedPairs, rows: np.ndarray, offsets: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The placements ``rows`` (pairs) at ``offsets`` (years after each pair's first;
+    none: its first) with what a reader and the cost-share rule need.
 
     Columns: ``project_id, parcel_id, project, parcel, park, kind, hightech,
     leading, preferred, land_ha, park_avg_cost, parcel_area_ha, parcel_dev_cost,
-    floor_rate, floor_used_m2, subsidy, value``, and ``v_<term>`` for each term of
-    the value (they add up to ``value``, but for the tie-break of at most
-    ``TIE_BREAK × (area + 1)``).
+    floor_rate, floor_used_m2, subsidy, value``, ``year`` under phasing, and
+    ``v_<term>`` for each term of the value (they add up to ``value``, but for the
+    tie-break of at most ``TIE_BREAK × (area + 1)``).
     """
     rows = np.asarray(rows, dtype=np.int64)
     context, pairs = priced.context, priced.pairs
     projects, parcels = context.projects, context.parcels
     p = pairs["project"].to_numpy()[rows]
     j = pairs["parcel"].to_numpy()[rows]
-    year = pairs["year"].to_numpy()[rows] if "year" in pairs else None
+    year = priced.years_of(rows, offsets) if priced.phased else None
     parts = _price(context, p, j)
     terms = _terms(context, p, j, parts, year)
     project_ids, parcel_ids = priced.ids(rows)
@@ -473,7 +543,7 @@ def describe(priced: PricedPairs, rows: np.ndarray) -> pd.DataFrame:
             "floor_rate": parcels["floor_rate"].to_numpy(dtype=float)[j],
             "floor_used_m2": parts["floor_used_m2"],
             "subsidy": parts["subsidy"],
-            "value": pairs["value"].to_numpy()[rows],
+            "value": priced.values_of(rows, offsets),
         }
     )
     if year is not None:

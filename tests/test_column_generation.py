@@ -10,7 +10,7 @@ from scipy.optimize import linear_sum_assignment
 from landplan import column_generation, engine
 from landplan.column_generation import solve_priced
 from landplan.domain import SolveStatus
-from landplan.model import build_model
+from landplan.model import build_model, placements_of
 from landplan.scenario import CostShare, Objective, SolverOptions
 from landplan.solve import solve
 from landplan.valuation import PricedPairs
@@ -28,7 +28,7 @@ def test_priced_plan_matches_the_full_model_and_its_lp_bound(solver: str) -> Non
         inst = random_instance(rng)
         expected = enumerate_best(inst)
         model = build_model(inst.priced)
-        found, stats = solve_priced(model, options, first=1, add=1)
+        found, _, stats = solve_priced(model, options, first=1, add=1)
         if expected is None:
             assert found.status == SolveStatus.INFEASIBLE
             continue
@@ -97,7 +97,7 @@ def test_pricing_adds_pairs_over_several_rounds() -> None:
     priced, best = _crowded(30)
     model = build_model(priced)
     options = SolverOptions(name="highs", gap=0.0)  # type: ignore[arg-type]
-    found, stats = solve_priced(model, options, first=2, add=2)
+    found, _, stats = solve_priced(model, options, first=2, add=2)
     assert stats is not None and stats.rounds >= 3
     assert stats.kept < stats.pairs  # not everything was needed
     assert found.objective == pytest.approx(best)
@@ -125,18 +125,19 @@ def test_a_start_within_the_gap_of_the_lp_bound_needs_no_mip(
         loose = SolverOptions(name="highs", gap=1.0)  # type: ignore[arg-type]
         with monkeypatch.context() as m:
             m.setattr(engine, "solve_split", _no_mip)
-            m.setattr(column_generation, "_restricted_mip", _no_mip)
+            m.setattr(column_generation, "search", _no_mip)
+            start = placements_of(model, plan.x)
             for options, path in ((loose, "split"), (loose, "pricing")):
                 if path == "pricing":
-                    found, _ = column_generation.solve_priced(model, options, plan.x)
+                    found, _, _ = column_generation.solve_priced(model, options, start)
                 else:
-                    found = engine.solve_model(model, options, plan.x)[0]
+                    found = engine.solve_model(model, options, start).solution
                 assert found.objective == pytest.approx(plan.objective)
                 assert found.bound == pytest.approx(lp, abs=1e-6)
                 assert found.bound >= expected - 1e-6
         # at gap 0 a start short of the LP bound is not taken: the MIP runs
         if lp - plan.objective > 1e-6:
-            found = engine.solve_model(model, exact, plan.x)[0]
+            found = engine.solve_model(model, exact, placements_of(model, plan.x)).solution
             assert found.objective == pytest.approx(expected, abs=1e-6)
         settled += 1
     assert settled >= 20

@@ -24,7 +24,7 @@ from landplan.eligibility import eligible_pairs
 from landplan.engine import solve_model
 from landplan.errors import InfeasibleError
 from landplan.inputs import load_inputs
-from landplan.model import build_model, returned_parcels
+from landplan.model import build_model, placements_of, returned_parcels
 from landplan.scenario import (
     Consolidation,
     CostShare,
@@ -388,18 +388,20 @@ def test_optimum_with_sites_and_swaps_matches_enumeration(solver: str) -> None:
         options = SolverOptions(name=solver, gap=0.0)  # type: ignore[arg-type]
         model = build_model(priced)
         # the whole model, and the pricing engine (return columns are always kept)
-        for solution in (solve_model(model, options)[0], solve_priced(model, options)[0]):
+        whole = solve_model(model, options)
+        by_pricing, kept, _ = solve_priced(model, options)
+        for solution, solved in ((whole.solution, whole.model), (by_pricing, kept)):
             if expected is None:
                 assert solution.status == SolveStatus.INFEASIBLE
                 continue
             assert solution.objective == pytest.approx(expected, abs=1e-6)
             # the plan keeps the rules: no parcel twice, none both used and returned
-            chosen = np.flatnonzero(solution.x[: len(priced.pairs)] > 0.5)
+            chosen, _ = placements_of(solved, solution.x)
             parcel = priced.pairs["parcel"].to_numpy()
             used = [j for k in chosen for j in facts["members"][int(parcel[k])]]
             assert len(used) == len(set(used))
             ids = list(priced.parcels["parcel_id"])
-            returned = {ids.index(r) for r in returned_parcels(model, solution.x)}
+            returned = {ids.index(r) for r in returned_parcels(solved, solution.x)}
             assert not returned & set(used)
             checked += 1
     assert checked >= 60

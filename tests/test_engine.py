@@ -19,7 +19,8 @@ def test_parts_solved_apart_add_up_to_the_whole(monkeypatch: pytest.MonkeyPatch)
     for _ in range(15):
         model = build_model(random_instance(rng).priced)
         whole = solve(model, exact)
-        found, parts, stats = engine.solve_model(model, exact)
+        solved = engine.solve_model(model, exact)
+        found, parts, stats = solved.solution, solved.parts, solved.pricing
         assert found.status == whole.status
         if whole.status == "infeasible":
             continue
@@ -27,7 +28,8 @@ def test_parts_solved_apart_add_up_to_the_whole(monkeypatch: pytest.MonkeyPatch)
         assert found.objective == pytest.approx(whole.objective, abs=1e-6)
         # the same model through column generation (every size priced)
         monkeypatch.setattr(engine, "PRICING_FROM", 0)
-        priced, parts, stats = engine.solve_model(model, exact)
+        solved = engine.solve_model(model, exact)
+        priced, parts = solved.solution, solved.parts
         monkeypatch.setattr(engine, "PRICING_FROM", 20_000)
         assert parts == 1 and priced.status == whole.status
         assert priced.objective == pytest.approx(whole.objective, abs=1e-6)

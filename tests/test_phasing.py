@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.optimize import linprog
 
 from landplan.cli import main
 from landplan.column_generation import solve_priced
 from landplan.domain import SolveStatus
 from landplan.engine import solve_model
-from landplan.model import build_model
+from landplan.model import build_model, placements_of
 from landplan.run import compute
 from landplan.scenario import Phasing, SolverOptions, load_scenario
 from tests.conftest import Builder, land_row, project_row
@@ -27,8 +28,9 @@ FIRST, LAST = 2025, 2028
 
 def random_phased(rng: np.random.Generator) -> tuple[Any, dict[str, Any]]:
     """A random instance spread over 2025–2028: start and availability years, yearly
-    budgets and land caps (district or park A), a delay window and weight. The
-    (pair, year) rows and their values are written here from the contract."""
+    budgets and land caps (district or park A), a delay window and weight. Each
+    pair's window and its value in every year are written here from the contract:
+    the priced table gets the window, ``facts["rows"]`` every (pair, year)."""
     while True:
         inst = random_instance(rng)
         priced = inst.priced
@@ -38,15 +40,30 @@ def random_phased(rng: np.random.Generator) -> tuple[Any, dict[str, Any]]:
         available = rng.choice([np.nan, 2025, 2026, 2027, 2028], n_parcels)
         max_delay = int(rng.integers(0, 3))
         weight = float(rng.choice([0.0, 0.1, 0.3]))
-        rows = []
+        rows, windows = [], []
         for k, base in enumerate(priced.pairs.itertuples()):
             s = FIRST if np.isnan(start[base.project]) else start[base.project]
             a = available[base.parcel]
             low = max(s, FIRST, -np.inf if np.isnan(a) else a)
-            for t in range(int(low), int(min(s + max_delay, LAST)) + 1):
+            high = min(s + max_delay, LAST)
+            for t in range(int(low), int(high) + 1):
                 late = t - s
                 value = inst.values[k] - weight * late * max(inst.values[k], 0.0)
                 rows.append((base.project, base.parcel, t, inst.subsidy[k], value))
+            if low <= high:
+                first_value = inst.values[k] - weight * (low - s) * max(inst.values[k], 0.0)
+                decay = weight * max(inst.values[k], 0.0)
+                windows.append(
+                    (
+                        base.project,
+                        base.parcel,
+                        inst.subsidy[k],
+                        first_value,
+                        low,
+                        high - low + 1,
+                        decay,
+                    )
+                )
         choices = np.bincount([r[0] for r in rows], minlength=n_proj) + 1
         if np.prod(choices.astype(float)) <= 40_000:
             break
@@ -61,9 +78,22 @@ def random_phased(rng: np.random.Generator) -> tuple[Any, dict[str, Any]]:
         max_delay=max_delay,
         delay_weight=weight,
     )
-    pairs = pd.DataFrame(rows, columns=["project", "parcel", "year", "subsidy", "value"])
-    pairs = pairs.astype({"project": np.int32, "parcel": np.int32, "year": np.int16})
-    pairs.insert(3, "land_ha", 1.0)
+    every = pd.DataFrame(rows, columns=["project", "parcel", "year", "subsidy", "value"])
+    every = every.astype({"project": np.int64, "parcel": np.int64, "year": np.int64})
+    every.insert(3, "land_ha", 1.0)
+    columns = ["project", "parcel", "subsidy", "value", "first_year", "years", "decay"]
+    pairs = pd.DataFrame(windows, columns=columns).astype(
+        {
+            "project": np.int32,
+            "parcel": np.int32,
+            "subsidy": float,
+            "value": float,
+            "first_year": np.int16,
+            "years": np.int8,
+            "decay": float,
+        }
+    )
+    pairs.insert(2, "land_ha", 1.0)
     projects = priced.projects.assign(start_year=start)
     parcels = priced.parcels.assign(available_year=available)
     phased = priced_table(
@@ -74,14 +104,14 @@ def random_phased(rng: np.random.Generator) -> tuple[Any, dict[str, Any]]:
         costshare=priced.costshare,
         phasing=phasing,
     )
-    return phased, {"budget": inst.budget, "phasing": phasing}
+    return phased, {"budget": inst.budget, "phasing": phasing, "rows": every}
 
 
 def best_by_enumeration(priced: Any, facts: dict[str, Any]) -> float | None:
     """Every choice of (pair, year) or nothing per project, checked against the
     contract: a land parcel once over all years, factories within floor space, the
     plan's budget, each year's budget and land caps (land parcels only)."""
-    pairs, projects, parcels = priced.pairs, priced.projects, priced.parcels
+    pairs, projects, parcels = facts["rows"], priced.projects, priced.parcels
     phasing: Phasing = facts["phasing"]
     land_parcel = (parcels["kind"] != "factory").to_numpy()
     park = parcels["park"].to_numpy()
@@ -125,25 +155,142 @@ def best_by_enumeration(priced: Any, facts: dict[str, Any]) -> float | None:
     return best
 
 
+def lp_bound_by_dense_lp(priced: Any, facts: dict[str, Any]) -> float | None:
+    """The LP relaxation of the phased model, written here as dense rows over every
+    (pair, year) of ``facts["rows"]`` and solved by scipy (None: infeasible)."""
+    rows, projects, parcels = facts["rows"], priced.projects, priced.parcels
+    phasing: Phasing = facts["phasing"]
+    n = len(rows)
+    if not n:  # a must-place project with no pair is the precheck's, as in the enumeration
+        return 0.0
+    p = rows["project"].to_numpy()
+    j = rows["parcel"].to_numpy()
+    year = rows["year"].to_numpy()
+    land_parcel = (parcels["kind"] != "factory").to_numpy()
+    park = parcels["park"].to_numpy()
+    upper_rows, upper_rhs, lower_rows, lower_rhs = [], [], [], []
+    for k in range(len(projects)):
+        mine = (p == k).astype(float)
+        if mine.any():
+            upper_rows.append(mine)
+            upper_rhs.append(1.0)
+            if projects["must_place"].iloc[k]:
+                lower_rows.append(-mine)
+                lower_rhs.append(-1.0)
+    for parcel in range(len(parcels)):
+        on = (j == parcel).astype(float)
+        if land_parcel[parcel]:
+            upper_rows.append(on)
+            upper_rhs.append(1.0)
+        else:
+            upper_rows.append(on * np.nan_to_num(projects["floor_m2"].to_numpy(dtype=float))[p])
+            upper_rhs.append(float(parcels["floor_area_m2"].iloc[parcel]))
+    subsidy = rows["subsidy"].to_numpy()
+    if facts["budget"] is not None:
+        upper_rows.append(subsidy)
+        upper_rhs.append(float(facts["budget"]))
+    for t, cap in (phasing.budget or {}).items():
+        upper_rows.append(subsidy * (year == t))
+        upper_rhs.append(cap)
+    land = rows["land_ha"].to_numpy() * land_parcel[j]
+    for where, t, cap in phasing.land_caps():
+        upper_rows.append(land * (year == t) * ((park[j] == where) if where else True))
+        upper_rhs.append(cap)
+    found = linprog(
+        -rows["value"].to_numpy(),
+        A_ub=np.array(upper_rows + lower_rows),
+        b_ub=np.array(upper_rhs + lower_rhs),
+        bounds=(0, 1),
+    )
+    return None if found.status == 2 else float(-found.fun)
+
+
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_optimum_over_years_matches_enumeration(solver: str) -> None:
+    """The whole model and the pricing engine against enumeration; pricing's bound
+    against the LP of every (pair, year) written here (the columns are made lazily)."""
     rng = np.random.default_rng(1601)
-    checked = infeasible = 0
+    checked = infeasible = bounds = 0
     for _ in range(40):
         priced, facts = random_phased(rng)
         expected = best_by_enumeration(priced, facts)
         options = SolverOptions(name=solver, gap=0.0)  # type: ignore[arg-type]
         model = build_model(priced)
-        # the whole model, and the pricing engine on the same (pair, year) columns
-        for solution in (solve_model(model, options)[0], solve_priced(model, options)[0]):
+        by_pricing, _, stats = solve_priced(model, options, first=1, add=1)
+        for solution in (solve_model(model, options).solution, by_pricing):
             if expected is None:
                 assert solution.status == SolveStatus.INFEASIBLE
                 infeasible += 1
                 continue
             assert solution.objective == pytest.approx(expected, abs=1e-6)
             checked += 1
-    assert checked >= 60
+        if stats is not None:
+            dense = lp_bound_by_dense_lp(priced, facts)
+            assert dense is not None
+            assert stats.lp_bound == pytest.approx(dense, abs=1e-6)
+            assert by_pricing.bound <= dense + 1e-6
+            bounds += 1
+    assert checked >= 60 and bounds >= 25
     assert infeasible < checked
+
+
+def test_a_later_year_is_priced_in_over_several_rounds() -> None:
+    """Six projects, each a plot of its own, all best in 2025 and losing a tenth of
+    their value a year; 2025, 2026 and 2027 take one hectare each, 2028 three. Two
+    more are tenants of a large factory (no land cap). Pricing starts from every
+    pair's first year and must bring the plots' later years in, round by round;
+    the tenants' later years, which no plan wants, are never made."""
+    n = 6
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": [f"L{k}" for k in range(n)] + ["F0"],
+            "kind": ["vacant"] * n + ["factory"],
+            "park": "A",
+            "area_ha": 1.0,
+            "floor_area_m2": [np.nan] * n + [10_000.0],
+            "available_year": np.nan,
+        }
+    )
+    projects = pd.DataFrame(
+        {
+            "project_id": [f"P{k}" for k in range(n)] + ["T0", "T1"],
+            "need": ["land"] * n + ["floor"] * 2,
+            "floor_m2": [np.nan] * n + [1_000.0, 1_000.0],
+            "must_place": False,
+            "hightech": False,
+            "start_year": 2025.0,
+        }
+    )
+    worth = np.r_[100.0 + 10 * np.arange(n), 50.0, 60.0]
+    pairs = pd.DataFrame(
+        {
+            "project": np.arange(n + 2, dtype=np.int32),
+            "parcel": np.r_[np.arange(n), n, n].astype(np.int32),
+            "land_ha": np.r_[np.ones(n), 0.1, 0.1],
+            "subsidy": 0.0,
+            "value": worth,
+            "first_year": np.full(n + 2, 2025, dtype=np.int16),
+            "years": np.full(n + 2, 4, dtype=np.int8),
+            "decay": 0.1 * worth,
+        }
+    )
+    caps = {2025: 1.0, 2026: 1.0, 2027: 1.0, 2028: 3.0}
+    phasing = Phasing(years=(2025, 2028), land_ha=caps, delay_weight=0.1, max_delay=3)
+    priced = priced_table(pairs=pairs, projects=projects, parcels=parcels, phasing=phasing)
+    model = build_model(priced)
+    options = SolverOptions(name="highs", gap=0.0)  # type: ignore[arg-type]
+    found, kept, stats = solve_priced(model, options, first=1, add=1)
+    assert stats is not None and stats.rounds >= 3
+    made = set(
+        zip(kept.pair[kept.pair >= 0].tolist(), kept.offset[kept.pair >= 0].tolist(), strict=True)
+    )
+    assert {(6, 0), (7, 0)} <= made and not {(6, d) for d in (1, 2, 3)} & made, sorted(made)
+    # by hand: the more a plot's project is worth, the earlier it goes: P5 in 2025,
+    # P4 in 2026, P3 in 2027, the rest in 2028; the tenants in 2025
+    assert found.objective == pytest.approx(150 + 0.9 * 140 + 0.8 * 130 + 0.7 * 330 + 110)
+    chosen, offsets = placements_of(kept, found.x)
+    placed = sorted(zip(chosen.tolist(), offsets.tolist(), strict=True))
+    assert placed == [(0, 3), (1, 3), (2, 3), (3, 2), (4, 1), (5, 0), (6, 0), (7, 0)]
 
 
 def phased_scenario(make_scenario: Builder, phasing: dict[str, Any]) -> Path:

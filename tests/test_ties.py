@@ -52,7 +52,7 @@ def test_equal_value_rotation_of_three_comes_out_in_id_order() -> None:
     model = build_model(priced)
     rotated = np.zeros(model.n_cols)
     rotated[[1, 3, 4]] = 1  # P0-L1, P1-L2, P2-L0
-    chosen = canonical(priced, model, rotated)
+    chosen, _ = canonical(priced, model, model, rotated)
     assert [fits[k] for k in chosen] == [(0, 0), (1, 1), (2, 2)]
 
 
