@@ -204,20 +204,34 @@ def price_lp(
         if status == SolveStatus.INFEASIBLE:
             return None
     rounds = 1
-    project = np.repeat(model.project[: model.n_pairs], width)
     while True:
         priced = lagrangian_bound(model, y)
         tol = 1e-9 * max(1.0, abs(priced.bound))
-        candidates = np.flatnonzero(~in_lp.ravel() & (priced.reduced.ravel() > tol))
-        if not len(candidates) or rounds >= MAX_ROUNDS:
+        rows, offsets, score = _best_left_out(priced.reduced, in_lp, tol)
+        if not len(rows) or rounds >= MAX_ROUNDS:
             break
-        new = best_per_project(project, priced.reduced.ravel(), candidates, k=add)
-        _add(lp, model, in_lp, new // width, new % width)
+        pick = best_per_project(model.project[rows], score, np.arange(len(rows)), k=add)
+        _add(lp, model, in_lp, rows[pick], offsets[pick])
         status, y = lp.run()
         rounds += 1
-    return PricedLp(
-        lp, y, priced.bound, priced.reduced, in_lp, rounds, finished=not len(candidates)
-    )
+    return PricedLp(lp, y, priced.bound, priced.reduced, in_lp, rounds, finished=not len(rows))
+
+
+def _best_left_out(
+    reduced: np.ndarray, in_lp: np.ndarray, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pair's best placement not in the LP, where its reduced cost is above
+    ``tol``: (pairs, offsets, reduced costs). One per pair: a pair's other years come
+    in later rounds if they still price in. The reduced costs of placements in the
+    LP are set to −inf here (no copy of a city's array; nothing reads them after)."""
+    if reduced.shape[1] == 1:
+        rows = np.flatnonzero(~in_lp[:, 0] & (reduced[:, 0] > tol))
+        return rows, np.zeros(len(rows), dtype=np.int64), reduced[rows, 0]
+    reduced[in_lp] = -np.inf
+    offsets = np.argmax(reduced, axis=1)
+    best = np.take_along_axis(reduced, offsets[:, None], axis=1)[:, 0]
+    rows = np.flatnonzero(best > tol)
+    return rows, offsets[rows], best[rows]
 
 
 def _every_year(model: Model, pairs: np.ndarray) -> Placements:

@@ -53,6 +53,8 @@ from landplan.valuation import PricedPairs, is_land_pair
 
 # the column that returns a parcel to non-construction use (consolidation.swap)
 RETURN = "return"
+# pairs priced at a time under phasing (``Model.reduced``)
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -370,7 +372,9 @@ class Model:
 
     def reduced(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Reduced costs c − Aᵀy: of every placement, as (pairs × years, −inf where a
-        pair has no such year), and of the other columns."""
+        pair has no such year), and of the other columns. Under ``years``, worked
+        out ``_CHUNK`` pairs at a time, so that a city's 10 million pairs need no
+        more than the result and a chunk's temporaries."""
         direct = self.c - self.A.T @ y
         aux = direct[self.pair < 0]
         if self.years is None:
@@ -379,13 +383,21 @@ class Model:
         n = self.n_pairs
         slope = years.c_slope - years.slopes.T @ y
         out = np.full((n, years.width), -np.inf)
-        for offset in range(years.width):
-            pairs = np.flatnonzero(years.count > offset)
-            rc = direct[pairs] + offset * slope[pairs]
-            for family in years.families:
-                at, rows, coef = family.entries(pairs, years.first[pairs] + offset, years.start)
-                rc[at] -= coef * y[rows]
-            out[pairs, offset] = rc
+        for begin in range(0, n, _CHUNK):
+            part = slice(begin, min(begin + _CHUNK, n))
+            count = years.count[part]
+            base = direct[part]
+            year0 = years.first[part] - years.start
+            for offset in range(years.width):
+                rc = base + offset * slope[part]
+                for family in years.families:
+                    group = family.group[part]
+                    at = np.flatnonzero((group >= 0) & (count > offset))
+                    rows = family.rows[group[at], year0[at] + offset]
+                    keep = rows >= 0
+                    at = at[keep]
+                    rc[at] -= family.coef[part][at] * y[rows[keep]]
+                out[part, offset] = np.where(count > offset, rc, -np.inf)
         return out, aux
 
     def columns(self, cols: np.ndarray) -> Model:
@@ -401,7 +413,11 @@ class Model:
             pair=self.pair[cols],
             offset=self.offset[cols],
             project=self.project[cols],
-            aux_names=self.aux_names[_aux_positions(self, cols)],
+            aux_names=(
+                self.aux_names[_aux_positions(self, cols)]
+                if (self.pair[cols] < 0).any()
+                else self.aux_names[:0]
+            ),
         )
 
     def subset(self, cols: np.ndarray) -> Model:

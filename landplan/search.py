@@ -79,10 +79,11 @@ def search(
         target = min(target, math.floor(bound + 1e-6))
     small = replace(options, name=SolverName.HIGHS, threads=1, gap=0.0)
     ones = np.where((model.pair >= 0) & (lp > 1 - 1e-6), 1.0, 0.0)
-    first = solve(
+    first = _solve_fixed(
         model,
         replace(small, time_limit=_left(deadline)),
-        limits=Limits(nodes=NODES, target=target, lower=ones, quiet=True),
+        Limits(nodes=NODES, target=target, lower=ones, quiet=True, light=True),
+        None,
     )
     # a neighbourhood's bound says nothing of the restricted problem
     first = replace(first, bound=np.inf)
@@ -147,11 +148,11 @@ def _neighbourhoods(
         for name, free in _kinds(model, best.x, rng, share, lp):
             if time.perf_counter() >= deadline:
                 break
-            found = solve(
+            found = _solve_fixed(
                 model,
                 replace(small, time_limit=_left(deadline)),
-                start=best.x,
-                limits=_fixing(model, best.x, free, nodes, target),
+                _fixing(model, best.x, free, nodes, target),
+                best.x,
             )
             rounds += 1
             if found.status == SolveStatus.INFEASIBLE:
@@ -208,6 +209,56 @@ def _kinds(
         yield "schedule", None
 
 
+def _solve_fixed(
+    model: Model, options: SolverOptions, limits: Limits, start: np.ndarray | None
+) -> Solution:
+    """``model`` solved with the columns ``limits`` fixes taken out first: those at 1
+    leave their rows' activity behind, those at 0 and those that no longer fit a row
+    of non-negative entries go, as do rows left without columns. (HiGHS's presolve
+    does the same, but on a city's 40,000 kept columns it took 9.6 s of a 10.2 s
+    solve.) The plan over every column of ``model``."""
+    lower = np.zeros(model.n_cols) if limits.lower is None else limits.lower
+    upper = np.ones(model.n_cols) if limits.upper is None else limits.upper
+    base = np.where(lower > 0.5, 1.0, 0.0)
+    activity = model.A @ base
+    room = model.row_upper - activity
+    free = (lower < 0.5) & (upper > 0.5)
+    # a free column that would overfill a row whose entries are all ≥ 0 cannot move
+    entries = model.A.tocoo()
+    negative = np.zeros(model.n_rows, dtype=bool)
+    negative[entries.row[entries.data < 0]] = True
+    over = ~negative[entries.row] & (entries.data > room[entries.row] + 1e-9)
+    free[entries.col[over]] = False
+    cols = np.flatnonzero(free)
+    constant = float(model.c @ base)
+    touched = np.bincount(model.A[:, cols].indices, minlength=model.n_rows) > 0
+    # a row no free column can change must hold as the fixed columns leave it
+    idle = ~touched & ((activity < model.row_lower - 1e-6) | (activity > model.row_upper + 1e-6))
+    if idle.any():
+        return Solution(SolveStatus.INFEASIBLE, base, np.nan, np.nan, 0.0)
+    if not len(cols):
+        return Solution(SolveStatus.OPTIMAL, base, constant, constant, 0.0)
+    rows = np.flatnonzero(touched)
+    sub = model.subset(cols)
+    sub = replace(
+        sub,
+        row_lower=model.row_lower[rows] - activity[rows],
+        row_upper=model.row_upper[rows] - activity[rows],
+    )
+    target = None if limits.target is None else limits.target - constant
+    found = solve(
+        sub,
+        options,
+        start=None if start is None else start[cols],
+        limits=replace(limits, target=target, lower=None, upper=None),
+    )
+    if found.status == SolveStatus.INFEASIBLE:
+        return found
+    x = base.copy()
+    x[cols] = found.x
+    return replace(found, x=x, objective=found.objective + constant, bound=found.bound + constant)
+
+
 def _fixing(
     model: Model, x: np.ndarray, free: np.ndarray | None, nodes: int, target: float
 ) -> Limits:
@@ -225,4 +276,4 @@ def _fixing(
         upper[is_pair & (kept[np.maximum(model.project, 0)] != place)] = 0.0
     else:
         lower[on & ~np.isin(model.project, free)] = 1.0
-    return Limits(nodes=nodes, target=target, lower=lower, upper=upper, quiet=True)
+    return Limits(nodes=nodes, target=target, lower=lower, upper=upper, quiet=True, light=True)

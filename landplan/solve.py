@@ -79,6 +79,9 @@ class Limits:
         Per column: 1 in ``lower`` fixes a column at 1, 0 in ``upper`` at 0.
     quiet
         No progress lines (a neighbourhood's solve among many).
+    light
+        HiGHS's light presolve (for the neighbourhoods: its full presolve took 11 s
+        of an 11.3 s solve on a city's, the light one 0.04 s of 0.26 s).
     """
 
     nodes: int | None = None
@@ -86,6 +89,7 @@ class Limits:
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
     quiet: bool = False
+    light: bool = False
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -438,6 +442,8 @@ def _solve_highs(
         h.cbMipInterrupt.subscribe(watch)
         if limits.nodes is not None:
             h.setOptionValue("mip_max_nodes", int(limits.nodes))
+        if limits.light:
+            h.setOptionValue("presolve_mode", 2)
     clock = time.perf_counter()
     h.passModel(lp)
     if start is not None:

@@ -65,22 +65,24 @@ def canonical(priced: PricedPairs, model: Model, solved: Model, x: np.ndarray) -
         slot_year[p[chosen]] = year
         held = np.argsort(j[chosen], kind="stable")  # positions in chosen, by parcel
         parcel_of_held = j[chosen][held]
-        at = np.searchsorted(parcel_of_held, j, side="left")
-        many = np.searchsorted(parcel_of_held, j, side="right") - at
-        own_year = slot_year[p]
-        # ks: a placed project's pairs, in its own year, on parcels someone else holds
-        ks = np.flatnonzero(
-            (slot[p] >= 0)
-            & (many > 0)
-            & (chosen[np.maximum(slot[p], 0)] != np.arange(n))
-            & (own_year >= first)
-            & (own_year < first + count)
-        )
+        is_held = np.zeros(n_parcels, dtype=bool)
+        is_held[parcel_of_held] = True
+        # ks: a placed project's pairs, in its own year, on parcels someone holds
+        # (not its own placement)
+        ks = np.flatnonzero(is_held[j] & (slot[p] >= 0))
+        own_year = slot_year[p[ks]]
+        ks = ks[
+            (chosen[slot[p[ks]]] != ks)
+            & (own_year >= first[ks])
+            & (own_year < first[ks] + count[ks])
+        ]
+        at = np.searchsorted(parcel_of_held, j[ks], side="left")
+        many = np.searchsorted(parcel_of_held, j[ks], side="right") - at
         # one row per (k, holder of k's parcel): factories have several holders
-        c = many[ks]
+        c = many
         k = np.repeat(ks, c)
         step = np.arange(len(k)) - np.repeat(np.cumsum(c) - c, c)
-        b = held[at[k] + step]  # position in chosen of the holder
+        b = held[np.repeat(at, c) + step]  # position in chosen of the holder
         a = slot[p[k]]  # position in chosen of k's project
         wanted = p[chosen[b]] * n_parcels + j[chosen[a]]
         want = np.minimum(np.searchsorted(key, wanted), n - 1)
@@ -171,51 +173,63 @@ def _rotate_three(
     land_parcel = priced.parcels["kind"].isin(LAND_KINDS).to_numpy()
     year = first[plan.rows] + plan.offsets
     mine = [i for i in range(len(plan.rows)) if land_parcel[j[plan.rows[i]]]]
-    holder = {int(j[plan.rows[i]]): i for i in mine}
-    slot = {int(p[plan.rows[i]]): i for i in mine}
     slot_year = np.full(len(priced.projects), -1, dtype=np.int64)
     slot_year[p[plan.rows[mine]]] = year[mine]
     # the pairs of these projects on these parcels, in the project's own year: a -> b
     # where a's project has a pair on b's parcel
+    mine_parcels = np.zeros(len(priced.parcels), dtype=bool)
+    mine_parcels[j[plan.rows[mine]]] = True
     near = np.flatnonzero(
-        np.isin(p, list(slot))
-        & np.isin(j, list(holder))
+        (slot_year[p] >= 0)
+        & mine_parcels[j]
         & (slot_year[p] >= first)
         & (slot_year[p] < first + count)
     )
-    lookup = {(int(p[k]), int(j[k])): int(k) for k in near}
-    edges: dict[int, list[tuple[int, int]]] = {}
-    for k in near:
-        a, b = slot[int(p[k])], holder[int(j[k])]
-        if a != b:
-            edges.setdefault(a, []).append((b, int(k)))
-
-    def value(row: int, position: int) -> float:
-        return float(priced.values_of(np.array([row]), np.array([year[position] - first[row]]))[0])
-
-    for a in mine:
-        for b, ab in edges.get(a, []):
-            for c, bc in edges.get(b, []):
-                if c == a:
-                    continue
-                ca = lookup.get((int(p[plan.rows[c]]), int(j[plan.rows[a]])))
-                if ca is None:
-                    continue
-                old = (a, b, c)
-                new = (ab, bc, ca)
-                before = sum(value(int(plan.rows[i]), i) for i in old)
-                after = sum(value(r, i) for r, i in zip(new, old, strict=True))
-                if abs(after - before) > 1e-9 * (abs(before) + 1.0):
-                    continue
-                order = sorted(range(3), key=lambda i: project_rank[p[plan.rows[old[i]]]])
-                if [parcel_rank[j[new[i]]] for i in order] >= [
-                    parcel_rank[j[plan.rows[old[i]]]] for i in order
-                ]:
-                    continue
-                moves = tuple((r, int(year[i] - first[r])) for r, i in zip(new, old, strict=True))
-                if _move(model, plan, old, moves, bounds):
-                    _sort(plan)
-                    return True
+    if not len(near):
+        return False
+    # the edges a -> b: a's project on b's parcel (pair k, in a's year), and what the
+    # move changes of a's value
+    position = np.full(len(priced.projects), -1, dtype=np.int64)
+    position[p[plan.rows[mine]]] = mine
+    held_by = np.full(len(priced.parcels), -1, dtype=np.int64)
+    held_by[j[plan.rows[mine]]] = mine
+    src, dst = position[p[near]], held_by[j[near]]
+    keep = src != dst
+    near, src, dst = near[keep], src[keep], dst[keep]
+    worth = priced.values_of(plan.rows, plan.offsets)
+    delta = priced.values_of(near, slot_year[p[near]] - first[near]) - worth[src]
+    n = len(plan.rows)
+    key = src * n + dst
+    by_key = np.argsort(key, kind="stable")
+    sorted_key = key[by_key]
+    # every path a -> b -> c, by the out-edges of each b, in chunks of in-edges
+    by_src = np.argsort(src, kind="stable")
+    out_start = np.searchsorted(src[by_src], np.arange(n))
+    out_count = np.searchsorted(src[by_src], np.arange(n), side="right") - out_start
+    tol = 1e-9 * (np.abs(worth).sum() / max(n, 1) * 3 + 1.0)
+    for chunk in np.array_split(np.arange(len(near)), max(1, len(near) // 20_000)):
+        reps = out_count[dst[chunk]]
+        e1 = np.repeat(chunk, reps)
+        step = np.arange(len(e1)) - np.repeat(np.cumsum(reps) - reps, reps)
+        e2 = by_src[out_start[dst[e1]] + step]
+        a, c = src[e1], dst[e2]
+        back = c * n + a
+        at = np.minimum(np.searchsorted(sorted_key, back), len(sorted_key) - 1)
+        e3 = by_key[at]
+        hit = (c != a) & (sorted_key[at] == back)
+        hit &= np.abs(delta[e1] + delta[e2] + delta[e3]) <= tol
+        for x, y, z in zip(e1[hit].tolist(), e2[hit].tolist(), e3[hit].tolist(), strict=True):
+            old = (int(src[x]), int(src[y]), int(src[z]))
+            new = (int(near[x]), int(near[y]), int(near[z]))
+            order = sorted(range(3), key=lambda i: project_rank[p[plan.rows[old[i]]]])
+            if [parcel_rank[j[new[i]]] for i in order] >= [
+                parcel_rank[j[plan.rows[old[i]]]] for i in order
+            ]:
+                continue
+            moves = tuple((r, int(year[i] - first[r])) for r, i in zip(new, old, strict=True))
+            if _move(model, plan, old, moves, bounds):
+                _sort(plan)
+                return True
     return False
 
 
