@@ -101,12 +101,18 @@ class Priced:
     reduced: np.ndarray  # pairs × years (−inf where a pair has no such year)
 
 
-def lagrangian_bound(model: Model, y: np.ndarray) -> Priced:
-    """L(y) (module docstring) and the reduced costs of every placement."""
+def lagrangian_bound(model: Model, y: np.ndarray, without: np.ndarray | None = None) -> Priced:
+    """L(y) (module docstring) and the reduced costs of every placement; ``without``
+    (per pair, True: its placements are not allowed) leaves pairs out of L(y)."""
     # any y with the right signs gives a bound: drop solver noise on open sides
     signed = ((y > 0) & np.isfinite(model.row_upper)) | ((y < 0) & np.isfinite(model.row_lower))
     y = np.where(signed, y, 0.0)
     reduced, others = model.reduced(y)
+    closed = model.upper[model.pair >= 0] <= 0  # pairs allowed in no year
+    if without is not None:
+        closed = closed | without
+    if closed.any():
+        reduced[closed] = -np.inf
     side = np.where(y > 0, model.row_upper, model.row_lower)
     active = y != 0
     rows = float(np.dot(y[active], side[active]))

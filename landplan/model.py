@@ -267,6 +267,12 @@ class Model:
         new = self.row_lower if lower is None else np.where(hit, lower, self.row_lower)
         return replace(self, row_lower=new)
 
+    def without_pairs(self, off: np.ndarray) -> Model:
+        """This model with the pairs ``off`` (per pair row, True) allowed in no year."""
+        upper = self.upper.copy()
+        upper[(self.pair >= 0) & off[np.maximum(self.pair, 0)]] = 0.0
+        return replace(self, upper=upper)
+
     def with_objective(self, c: np.ndarray) -> Model:
         """This model maximising ``c`` (over its columns; the same in every year)."""
         years = self.years

@@ -58,7 +58,13 @@ def compute(
     priced = price_pairs(inputs, eligibility)
     allocation = allocate(priced, scenario.solver, start=start, export_model=export_model)
     worth = (
-        parcel_importance(priced, allocation, scenario.solver, workers=workers)
+        parcel_importance(
+            priced,
+            allocation,
+            scenario.solver,
+            workers=workers,
+            tolerance=scenario.policy.importance_tolerance,
+        )
         if importance
         else None
     )

@@ -395,10 +395,13 @@ class PolicySpec:
     """``policy:``: the questions policy staff ask of a plan, answered in the report.
     ``budget_step`` (万元): what that much more subsidy budget would buy, when the
     budget binds (one more solve; 0: not asked); ``place_all``: what placing every
-    project would take (one or two more solves)."""
+    project would take (one or two more solves); ``importance_tolerance``: with
+    ``run --importance``, a parcel whose loss is bracketed more closely than this
+    share of the plan's objective is reported as that interval, not solved again."""
 
     budget_step: float = _num(10_000.0)
     place_all: bool = True
+    importance_tolerance: float = _num(0.001, low=0.0, high=1.0)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def search(
         target = min(target, math.floor(bound + 1e-6))
     small = replace(options, name=SolverName.HIGHS, threads=1, gap=0.0)
     ones = np.where((model.pair >= 0) & (lp > 1 - 1e-6), 1.0, 0.0)
-    first = _solve_fixed(
+    first = solve_fixed(
         model,
         replace(small, time_limit=_left(deadline)),
         Limits(nodes=NODES, target=target, lower=ones, quiet=True, light=True),
@@ -148,7 +148,7 @@ def _neighbourhoods(
         for name, free in _kinds(model, best.x, rng, share, lp):
             if time.perf_counter() >= deadline:
                 break
-            found = _solve_fixed(
+            found = solve_fixed(
                 model,
                 replace(small, time_limit=_left(deadline)),
                 _fixing(model, best.x, free, nodes, target),
@@ -209,7 +209,7 @@ def _kinds(
         yield "schedule", None
 
 
-def _solve_fixed(
+def solve_fixed(
     model: Model, options: SolverOptions, limits: Limits, start: np.ndarray | None
 ) -> Solution:
     """``model`` solved with the columns ``limits`` fixes taken out first: those at 1

@@ -82,6 +82,9 @@ class Limits:
     light
         HiGHS's light presolve (for the neighbourhoods: its full presolve took 11 s
         of an 11.3 s solve on a city's, the light one 0.04 s of 0.26 s).
+    presolve
+        False: no presolve at all (importance's re-solves of a small model: on the
+        demo's, HiGHS's presolve and its probing took 0.4 of a 0.75 s solve).
     """
 
     nodes: int | None = None
@@ -90,6 +93,7 @@ class Limits:
     upper: np.ndarray | None = None
     quiet: bool = False
     light: bool = False
+    presolve: bool = True
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -232,15 +236,29 @@ def _no_stdout() -> Iterator[None]:
 
 
 def _highs(options: SolverOptions) -> highspy.Highs:
-    """A quiet HiGHS instance with the scenario's limits."""
-    # HiGHS keeps one thread pool per process, sized by the first run; another
-    # thread count later would make ``run`` fail, so start each solve afresh
-    highspy.Highs.resetGlobalScheduler(True)
+    """A quiet HiGHS instance with the scenario's limits (run it with ``_run``)."""
     h = _quiet_highs()
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.gap))
     h.setOptionValue("threads", int(options.threads))
     return h
+
+
+# HiGHS keeps one thread pool per process, sized by the first run after a reset; an
+# instance that asks for more threads than the pool has answers "not set". Solves
+# with different thread counts alternate (the LP kept warm for importance, the
+# neighbourhoods on one thread, a plan on the scenario's), so the pool is resized
+# whenever the next run needs another size.
+_POOL = {"threads": 0}
+
+
+def _run(h: highspy.Highs) -> None:
+    _, value = h.getOptionValue("threads")
+    threads = int(value)
+    if threads != _POOL["threads"]:
+        highspy.Highs.resetGlobalScheduler(True)
+        _POOL["threads"] = threads
+    h.run()
 
 
 def _highs_lp(model: Model, *, minimise: bool = False) -> highspy.HighsLp:
@@ -331,7 +349,7 @@ def _open_upper(model: Model) -> np.ndarray:
     row already keeps them at most 1. Left as bounds, they would take the duals the
     assign rows should carry (a degenerate split), and a project's every other
     placement would price in."""
-    upper = np.where(model.pair >= 0, np.inf, model.upper)
+    upper = np.where((model.pair >= 0) & (model.upper > 0), np.inf, model.upper)
     return np.where(np.isinf(upper), highspy.kHighsInf, upper)
 
 
@@ -384,6 +402,13 @@ class LpSession:
         )
         self.parts.append(part)
 
+    def set_upper(self, cols: np.ndarray, upper: np.ndarray) -> None:
+        """Set the upper bounds of the LP's columns ``cols`` (positions in ``model``)."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if len(cols):
+            bounds = np.where(np.isinf(upper), highspy.kHighsInf, upper).astype(float)
+            self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), bounds)
+
     def primal(self) -> np.ndarray:
         """The LP's column values, in ``model``'s order. Call after ``run``."""
         return np.asarray(self.h.getSolution().col_value, dtype=float)
@@ -401,12 +426,12 @@ class LpSession:
 
     def run(self) -> tuple[SolveStatus, np.ndarray]:
         """Solve; the status and the row duals (maximising; zero when infeasible)."""
-        self.h.run()
+        _run(self.h)
         status = self.h.getModelStatus()
         if status == highspy.HighsModelStatus.kUnknown:
             # on a degenerate LP the warm basis can leave HiGHS undecided: from scratch
             self.h.clearSolver()
-            self.h.run()
+            _run(self.h)
             status = self.h.getModelStatus()
         no_duals = np.zeros(self.parts[0].n_rows)
         if status == highspy.HighsModelStatus.kModelEmpty:
@@ -436,7 +461,8 @@ def _solve_highs(
         def watch(event: Any) -> None:
             if not limits.quiet:
                 progress.highs(event)
-            if target is not None and float(event.data_out.mip_primal_bound) >= target:
+            found = float(event.data_out.mip_primal_bound)
+            if target is not None and np.isfinite(found) and found >= target:
                 event.data_in.user_interrupt = True
 
         h.cbMipInterrupt.subscribe(watch)
@@ -444,6 +470,8 @@ def _solve_highs(
             h.setOptionValue("mip_max_nodes", int(limits.nodes))
         if limits.light:
             h.setOptionValue("presolve_mode", 2)
+        if not limits.presolve:
+            h.setOptionValue("presolve", "off")
     clock = time.perf_counter()
     h.passModel(lp)
     if start is not None:
@@ -451,7 +479,7 @@ def _solve_highs(
         given.col_value = list(start)
         given.value_valid = True
         h.setSolution(given)
-    h.run()
+    _run(h)
     runtime = time.perf_counter() - clock
     status = h.getModelStatus()
     info = h.getInfo()
