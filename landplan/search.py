@@ -41,7 +41,7 @@ import numpy as np
 from landplan.domain import SolverName, SolveStatus
 from landplan.model import Model
 from landplan.scenario import SolverOptions
-from landplan.solve import Limits, Solution, complete_start, solve
+from landplan.solve import Limits, Solution, complete_start, relative_gap, solve
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def search(
     log.info(
         "search: a plan %s, %.3f%% below the full LP bound; searching neighbourhoods",
         f"{first.objective:,.0f}",
-        100 * (bound - first.objective) / max(abs(bound), 1e-9),
+        100 * relative_gap(first.objective, bound),
     )
     return _neighbourhoods(
         model, small, first, bound=bound, target=target, deadline=deadline, lp=lp
@@ -167,7 +167,7 @@ def _neighbourhoods(
                     "search: %s: %s (%.3f%% below the full LP bound)",
                     name,
                     f"{found.objective:,.0f}",
-                    100 * (bound - found.objective) / max(abs(bound), 1e-9),
+                    100 * relative_gap(found.objective, bound),
                 )
                 best = found
                 gained = True

@@ -205,6 +205,8 @@ def sweep(
     points = grid(sets)
     for point in points:
         load_scenario(scenario_file, {**fixed, **point})  # and on a bad --set value
+    # what an earlier sweep in this process loaded may have changed on disk since
+    _CACHE.clear()
     log.info("sweep of %d points on %s", len(points), scheduler or f"{workers} local workers")
     start = time.perf_counter()
     rows = (

@@ -153,7 +153,9 @@ class LocationOracle:
                 a = j["area_ha"] * (
                     1.0 if p["need"] == "land" else p["floor_m2"] / j["floor_area_m2"]
                 )
-                subsidy = 0.3 * PARK_AVG[j["park"]] * a if p["hightech"] else 0.0
+                # a parcel's cost is its park's average here: the fund pays what is over the cap
+                share = 1.0 - scenario.costshare.cap_ratio
+                subsidy = share * PARK_AVG[j["park"]] * a if p["hightech"] else 0.0
                 d = j["geometry"].distance(station)
                 value = (
                     p["output"]

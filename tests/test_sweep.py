@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from landplan.cli import main
 from landplan.errors import InputError
 from landplan.messages import label
-from landplan.sweep import grid, parse_sets, sweep
+from landplan.scenario import load_scenario
+from landplan.sweep import grid, parse_sets, run_point, sweep
 from tests.browser import Page, a4_landscape
-from tests.conftest import DEMO, Builder, land_row, project_row
+from tests.conftest import DEMO, Builder, build_scenario, land_row, project_row
+from tests.scenarios import LocationOracle, random_scenario
 
 
 def test_parse_sets_and_grid() -> None:
@@ -179,3 +184,34 @@ def test_the_sweep_page_in_a_browser(
         assert sizes and all(a4_landscape(size) for size in sizes)
     finally:
         page.close()
+
+
+def test_a_point_that_finishes_on_the_earlier_plan_is_within_its_gap(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Points in one process, each starting from the plan before it: where the LP
+    bound proves that plan within the gap no MIP runs, and the point's plan is still
+    within the gap of its own optimum (enumerated), its stated gap no wider."""
+    rng = np.random.default_rng(2705)
+    settled = points = 0
+    for k in range(12):
+        (tmp_path / str(k)).mkdir()
+        path = random_scenario(
+            rng, functools.partial(build_scenario, tmp_path / str(k)), location=True
+        )
+        for cap in (0.5, 0.6, 0.7, 0.8):
+            fixed = {"solver.gap": 0.05}
+            with caplog.at_level(logging.INFO, logger="landplan.engine"):
+                caplog.clear()
+                row = run_point(str(path), {"costshare.cap_ratio": cap}, fixed)
+            if row["status"] == "failed":
+                continue
+            scenario = load_scenario(path, {**fixed, "costshare.cap_ratio": cap})
+            best = LocationOracle(scenario).best()
+            assert best is not None
+            assert row["gap"] <= 0.05 + 1e-9
+            assert row["objective"] <= best + 1e-3
+            assert row["objective"] >= best - 0.05 * abs(best) - 1e-3
+            settled += "within the gap of the LP bound" in caplog.text
+            points += 1
+    assert points >= 30 and settled >= 5, (points, settled)
