@@ -22,6 +22,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from landplan.constants import MU_PER_HA
 from landplan.domain import Indicator, Lang
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 FIRM_FIGURES = ("score", *(i.value for i in Indicator))
 # Parcel and project ids are written on the parcels from this zoom level on.
 LABEL_ZOOM = 16
+HULL_FROM = 5_000  # parcels: park outlines as concave hulls (``_park_outlines``)
 # Sentences filled in Python: the page needs none of them.
 _NOT_ON_MAP = {"why", "none", "funnel", "report", "sheet", "sweep", "chart", "kpi", "head"}
 
@@ -315,12 +317,25 @@ def _firm_rows(firms: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 def _park_outlines(parcels: gpd.GeoDataFrame, options: MapSpec) -> gpd.GeoDataFrame | None:
-    """An outline around each park's parcels (closing the road gaps between them)."""
+    """An outline around each park's parcels: their union with the road gaps closed
+    (a 40 m buffer and back); from ``HULL_FROM`` parcels, the concave hull of their
+    corners instead (closing took 61 s of a 63 s map on 50,000 parcels, the hull 2 s)."""
     if not len(parcels):
         return None
-    merged = parcels.dissolve(by="park", as_index=False)[["park", "geometry"]]
-    merged["geometry"] = merged.geometry.buffer(40).buffer(-35).simplify(5)
-    return to_display(merged, options)
+    if len(parcels) < HULL_FROM:
+        merged = parcels.dissolve(by="park", as_index=False)[["park", "geometry"]]
+        merged["geometry"] = merged.geometry.buffer(40).buffer(-35).simplify(5)
+        return to_display(merged, options)
+    parks = sorted(parcels["park"].unique())
+    hulls = [
+        shapely.concave_hull(
+            shapely.multipoints(shapely.get_coordinates(parcels.geometry[parcels["park"] == park])),
+            ratio=0.05,
+        )
+        for park in parks
+    ]
+    outlines = gpd.GeoDataFrame({"park": parks}, geometry=hulls, crs=parcels.crs)
+    return to_display(outlines, options)
 
 
 def write_map(out_dir: Path, target: Path, lang: str | None = None) -> None:

@@ -362,3 +362,28 @@ def test_the_map_prints_its_whole_view_on_one_a4_landscape_page(
         assert hidden == ["none", "none", "none"]
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("hull_from", [10**9, 1])
+def test_park_outlines_hold_every_parcel_of_their_park(
+    hull_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of outlining a park (closing the road gaps; the concave hull of the
+    corners from ``HULL_FROM`` parcels): one outline per park, around its parcels."""
+    from landplan import maps
+    from landplan.scenario import MapSpec
+
+    monkeypatch.setattr(maps, "HULL_FROM", hull_from)
+    parcels = gpd.GeoDataFrame(
+        {"park": ["A", "A", "A", "B", "B"]},
+        geometry=[plot(i, 100, 100) for i in (0, 1, 3, 10, 11)],
+        crs="EPSG:4548",
+    )
+    outlines = maps._park_outlines(parcels, MapSpec())
+    assert outlines is not None
+    assert sorted(outlines["park"]) == ["A", "B"]
+    shapes = outlines.set_index("park").geometry
+    centres = parcels.to_crs("EPSG:4326").representative_point()
+    for park, centre in zip(parcels["park"], centres, strict=True):
+        assert shapes[park].contains(centre)
+        assert not shapes["B" if park == "A" else "A"].contains(centre)
