@@ -103,7 +103,7 @@ def folium_map(folder: PlanFolder, lang: str | None = None) -> OfflineMap:
     if years:
         money += ["years"]
     if worth:
-        money += ["importance", "importance_pct", "importance_class", "withhold"]
+        money += ["importance", "importance_low", "importance_pct", "importance_class", "withhold"]
     layers: dict[str, str] = {}
     styles: dict[str, str] = {}
     passive: list[str] = []  # drawn for context: they must not catch clicks meant for parcels

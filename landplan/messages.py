@@ -62,6 +62,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "detail": ("说明", "Detail"),
     "objective_value": ("目标值", "Objective value"),
     "importance": ("地块重要性（目标值降幅）", "Importance (objective lost without it)"),
+    "importance_low": ("重要性下限（区间结果）", "Importance at least (an interval)"),
     "importance_pct": ("重要性（占目标值%）", "Importance (% of objective)"),
     "withhold": ("若收回", "If taken back"),
     "indicator": ("指标", "Indicator"),

@@ -145,6 +145,8 @@ def parcel_layer(result: RunResult) -> gpd.GeoDataFrame:
         status = place.map(worth["status"]).fillna("")
         for column in ("importance", "importance_pct"):
             layer[column] = place.map(worth[column]).where(status != "", 0.0)
+        # where the loss is an interval, its lower end (the upper is ``importance``)
+        layer["importance_low"] = place.map(worth["importance_low"]).where(status == "interval")
         layer["withhold"] = status
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=parcels.crs)
 
@@ -567,6 +569,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         else {
             "parcels": len(result.importance),
             "cannot_withhold": int((result.importance["status"] == "infeasible").sum()),
+            "intervals": int((result.importance["status"] == "interval").sum()),
             "total": round(float(result.importance["importance"].sum()), 4),
         },
         "priority": {

@@ -134,7 +134,12 @@ def test_run_importance_writes_the_table_the_column_and_the_map_layer(
     assert (table["importance"] == 0).all() and (table["status"] == "optimal").all()
     assert "importance" in allocation.columns
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["importance"] == {"parcels": 2, "cannot_withhold": 0, "total": 0.0}
+    assert summary["importance"] == {
+        "parcels": 2,
+        "cannot_withhold": 0,
+        "intervals": 0,
+        "total": 0.0,
+    }
     page = (out / "map.html").read_text(encoding="utf-8")
     assert "地块重要性（收回后的损失）" in page and '"importanceClasses": [["0.00–0.10"' in page
 

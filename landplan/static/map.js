@@ -65,7 +65,7 @@ var landplan = {
     consolidation: ['parcel_id', 'park', 'area_ha', 'area_mu', 'swap', 'site'],
     placed: ['project_ids', 'project_names', 'sectors', 'years', 'land_used_ha', 'land_used_mu'],
     money: ['base_share', 'share', 'subsidy', 'spread_burden', 'share_ratio', 'capped',
-            'importance', 'importance_pct', 'withhold']
+            'importance', 'importance_low', 'importance_pct', 'withhold']
   },
   value: function (name, v) {
     var c = landplan.config, t = c.text;
