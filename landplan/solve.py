@@ -83,8 +83,9 @@ class Limits:
         HiGHS's light presolve (for the neighbourhoods: its full presolve took 11 s
         of an 11.3 s solve on a city's, the light one 0.04 s of 0.26 s).
     presolve
-        False: no presolve at all (importance's re-solves of a small model: on the
-        demo's, HiGHS's presolve and its probing took 0.4 of a 0.75 s solve).
+        False: no presolve at all (a whole model under ``engine.PRESOLVE_FROM``
+        columns: on a demo parcel's re-solve, HiGHS's presolve and its probing took
+        0.4 of a 0.75 s solve).
     """
 
     nodes: int | None = None
