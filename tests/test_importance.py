@@ -21,6 +21,7 @@ from landplan.results import parcel_layer
 from landplan.run import compute
 from landplan.scenario import SolverOptions, load_scenario
 from landplan.valuation import tie_breaks
+from tests.browser import Page
 from tests.conftest import X0, Y0, Builder, land_row, project_row
 from tests.scenarios import LocationOracle, random_scenario
 from tests.test_phasing import best_by_enumeration, random_phased
@@ -201,3 +202,33 @@ def _allocation(priced: Any, options: SolverOptions) -> Allocation:
         placed=placed,
     )
     return cast(Allocation, plan)
+
+
+POPUP = """(id) => {
+  var c = landplan.config, map = window[c.map], g = window[c.layers.importance], hit = null;
+  map.addLayer(g);
+  g.eachLayer(function (l) { if (l.feature.properties.parcel_id === id) hit = l; });
+  hit.fire('click', {latlng: hit.getBounds().getCenter()});
+  return Array.from(document.querySelectorAll('.leaflet-popup-content th')).map(e => e.innerText);
+}"""
+
+
+def test_the_importance_popup_leads_with_the_loss(
+    browser: Any, make_scenario: Builder, tmp_path: Path
+) -> None:
+    """A placed parcel's popup on the importance layer is tall (parcel, project, cost
+    shares): the loss comes right after the parcel's id, before anything to scroll."""
+    land = [land_row(f"L{i}", i) for i in range(2)]
+    projects = [project_row("P0", output=1000), project_row("P1", output=3000)]
+    out = tmp_path / "out"
+    path = make_scenario(land=land, projects=projects)
+    assert main(["run", str(path), "--importance", "--workers", "1", "--out", str(out), "-q"]) == 0
+    parcel = pd.read_csv(out / "importance.csv")["parcel_id"].iloc[0]
+    page = Page(browser, out / "map.html", (1366, 768))
+    try:
+        heads = page.js(POPUP, parcel)
+        assert heads[:3] == ["地块编号", "地块重要性（目标值降幅）", "重要性（占目标值%）"], heads
+        assert "项目编号" in heads[3:]  # the rest follows
+        assert not page.errors and not page.requests
+    finally:
+        page.close()

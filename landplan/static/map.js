@@ -94,6 +94,10 @@ var landplan = {
         rows = rows.concat(R.money);
       }
     }
+    if (key === 'importance') {  // what the layer shows, first: a tall popup scrolls
+      var first = ['parcel_id', 'importance', 'importance_low', 'importance_pct', 'withhold'];
+      rows = first.concat(rows.filter(function (r) { return first.indexOf(r) < 0; }));
+    }
     for (var i = 0; i < rows.length; i++) {
       var name = rows[i], v = p[name];
       if (v === null || v === undefined || v === '') { continue; }
