@@ -5,7 +5,7 @@ bracketed from both sides before anything is solved again
 (docs/model.md "Parcel importance"):
 
 - **from below**, a plan without the parcel: the plan less its projects there,
-  repaired, where that breaks a row or may close the bracket, by a small MIP that
+  repaired, where that breaks a row or leaves the bracket open, by a small MIP that
   may move the displaced projects, the projects on the places they could take
   instead and the unplaced, everything else kept (``search.solve_fixed``);
 - **from above**, an LP bound without the parcel: the plan's LP, kept warm, with
@@ -120,7 +120,7 @@ def parcel_importance(
             rows[at] |= found
     # a bracket this narrow is exact: what the solver's gap would leave anyway
     # (and the tie-breaks, which the bounds count at their most)
-    precision = options.gap * abs(allocation.bound) + slack + tie_breaks(priced)[1]
+    precision = options.gap * abs(allocation.bound) + slack + brackets.most_ties
     table = _table(priced, allocation, rows, precision)
     log.info(
         "importance of %d parcels in %.1f s (%d solved again; %d exact, %d intervals); "
@@ -145,11 +145,11 @@ class _Brackets:
     options: SolverOptions
     model: Model
     relaxed: PricedLp | None
-    kept: Model | None
-    plan: np.ndarray | None
     repairs: tuple[Model, np.ndarray] | None  # the model repairs are made in, the plan in it
     ceiling: float  # the plan's proven bound: no plan without a parcel does better
     close: float  # a bracket this narrow is the answer
+    ties: np.ndarray  # each pair's tie-break (``valuation.tie_breaks``)
+    most_ties: float  # the most tie-breaks a plan can carry
 
     @staticmethod
     def of(
@@ -160,36 +160,19 @@ class _Brackets:
             model = with_priority_row(priced, model, allocation.hightech_first)
         start = (allocation.chosen, allocation.offsets)
         relaxed = price_lp(model, replace(options, name=SolverName.HIGHS), start)
-        kept = plan = None
+        repairs = None
         if relaxed is not None:
-            kept = relaxed.session.model
-            x = start_vector(kept, start)
-            others = np.flatnonzero(kept.pair < 0)  # in the order of aux_names
-            for name in allocation.returned:  # the plan's returned parcels (swap)
-                x[others[kept.aux_names == f"return[{name}]"]] = 1.0
-            plan = complete_start(kept, x)
-        repairs = None if plan is None or kept is None else (kept, plan)
-        if plan is not None and model.n_placements <= PRICING_FROM:
-            # a small model is searched whole (as the engine solves it), not only the
-            # placements the LP kept
-            whole = model.concrete()
-            x = start_vector(whole, start)
-            others = np.flatnonzero(whole.pair < 0)
-            for name in allocation.returned:
-                x[others[whole.aux_names == f"return[{name}]"]] = 1.0
-            full = complete_start(whole, x)
-            if full is not None:
-                repairs = (whole, full)
+            # repairs search the placements the LP kept; a small model's, the whole
+            # model (as the engine solves it) when the plan completes there
+            models = [relaxed.session.model]
+            if model.n_placements <= PRICING_FROM:
+                models.append(model.concrete())
+            for where in models:
+                plan = _plan_vector(where, start, allocation.returned)
+                repairs = repairs if plan is None else (where, plan)
+        ties, most_ties = tie_breaks(priced)
         return _Brackets(
-            priced,
-            options,
-            model,
-            relaxed,
-            kept,
-            plan,
-            repairs,
-            allocation.bound,
-            close,
+            priced, options, model, relaxed, repairs, allocation.bound, close, ties, most_ties
         )
 
     def withhold(self, j: int) -> tuple[dict[str, Any], set[tuple[Any, ...]] | None]:
@@ -205,24 +188,25 @@ class _Brackets:
             reason = say("why.withheld", parcel=parcel)
             words = say("precheck.no_pairs", pid=lost[0], reason=reason)
             return row | {"status": "infeasible", "detail": words.en}, None
-        if self.kept is None or self.plan is None or self.relaxed is None:
+        if self.repairs is None:  # no LP or no plan to start from: solve again
             return row | {"status": "bounded", "low": -np.inf, "high": np.inf}, None
-        kept = self.kept
-        on_off = (kept.pair >= 0) & off[np.maximum(kept.pair, 0)]
         # no plan without it beats the best plan with it: the plan's own bound holds too
-        high = min(self._bound(on_off, off), self.ceiling)
+        high = min(self._bound(off), self.ceiling)
         if high == -np.inf:
             if self.model.row_names[-1] == "priority[hightech]":
                 # fewer high-tech projects may still make a plan: re-plan from scratch
                 return row | {"status": "bounded", "low": -np.inf, "high": np.inf}, None
             # not even a fractional plan without it: no plan at all
             return row | {"status": "infeasible", "detail": _WITHOUT_EVERY_PLAN}, None
-        repaired = self._kept_rest(off)  # the plan less the parcel's projects
+        kept, plan = self.repairs
+        on_off = (kept.pair >= 0) & off[np.maximum(kept.pair, 0)]
+        rest = complete_start(kept, np.where(on_off, 0.0, plan))  # less the parcel's projects
+        repaired = None if rest is None else (kept, rest)
         # repaired when that breaks a row or leaves the bracket open: a better plan may
         # close it, and otherwise starts the re-solve (on the demo, 20.0 s of re-solves
         # from repaired plans against 22.6 s from the plan less the parcel's projects)
         if repaired is None or high - self._value(repaired) > self.close + 1e-6:
-            repaired = self._repair(j, off, high - self.close) or repaired
+            repaired = self._repair(on_off, rest, high - self.close) or repaired
         start: set[tuple[Any, ...]] | None = None
         low = -np.inf
         if repaired is not None:
@@ -234,26 +218,19 @@ class _Brackets:
     def _value(self, plan: tuple[Model, np.ndarray]) -> float:
         """A plan's true objective (the model's objective plus its tie-breaks)."""
         rows, _ = placements_of(*plan)
-        return float(plan[0].c @ plan[1]) + float(tie_breaks(self.priced)[0][rows].sum())
+        return float(plan[0].c @ plan[1]) + float(self.ties[rows].sum())
 
-    def _kept_rest(self, off: np.ndarray) -> tuple[Model, np.ndarray] | None:
-        """The plan without the parcel's projects, everything else kept (None: that
-        breaks a row, e.g. a must-place project or the high-tech count)."""
-        assert self.repairs is not None
-        kept, plan = self.repairs
-        on_off = (kept.pair >= 0) & off[np.maximum(kept.pair, 0)]
-        rest = complete_start(kept, np.where(on_off, 0.0, plan))
-        return None if rest is None else (kept, rest)
-
-    def _repair(self, j: int, off: np.ndarray, target: float) -> tuple[Model, np.ndarray] | None:
+    def _repair(
+        self, on_off: np.ndarray, rest: np.ndarray | None, target: float
+    ) -> tuple[Model, np.ndarray] | None:
         """A plan without the parcel: free the displaced projects, the projects on the
         places they could take instead (which may move on in turn) and the unplaced;
         the rest of the plan kept; ``REPAIR_NODES`` nodes. None if no plan is found
         that way (or, under high-tech first, the count would fall: a re-solve
-        decides)."""
+        decides). ``on_off``: the parcel's columns; ``rest``: the plan less its
+        projects, completed (None: it breaks a row)."""
         assert self.repairs is not None
         kept, plan = self.repairs
-        on_off = (kept.pair >= 0) & off[np.maximum(kept.pair, 0)]
         on = (kept.pair >= 0) & (plan > 0.5)
         displaced = np.unique(kept.project[on & on_off])
         places = kept.pair_names.parcel[np.maximum(kept.pair, 0)]
@@ -264,26 +241,26 @@ class _Brackets:
         lower = np.where(on & ~np.isin(kept.project, free) & ~on_off, 1.0, 0.0)
         upper = np.where(on_off, 0.0, 1.0)
         small = replace(self.options, name=SolverName.HIGHS, threads=1, gap=0.0)
-        start = np.where(on_off, 0.0, plan)
         # enough: a plan the bound cannot tell from the best (true value; the model's is
         # lower by at most the tie-breaks)
         limits = Limits(
             nodes=REPAIR_NODES, target=target, lower=lower, upper=upper, quiet=True, light=True
         )
         found = solve_fixed(
-            kept, small, limits, start if complete_start(kept, start) is not None else None
+            kept, small, limits, None if rest is None else np.where(on_off, 0.0, plan)
         )
         if found.status == SolveStatus.INFEASIBLE:
             return None
         return kept, found.x
 
-    def _bound(self, on_off: np.ndarray, off: np.ndarray) -> float:
-        """The LP bound on the true objective without the parcel (its columns at 0 in
-        the warm LP, the duals priced over every other placement)."""
+    def _bound(self, off: np.ndarray) -> float:
+        """The LP bound on the true objective without the parcel's pairs ``off`` (its
+        columns at 0 in the warm LP, the duals priced over every other placement)."""
         relaxed = self.relaxed
         assert relaxed is not None
         session = relaxed.session
-        lp_cols = np.flatnonzero(on_off)
+        lp = session.model
+        lp_cols = np.flatnonzero((lp.pair >= 0) & off[np.maximum(lp.pair, 0)])
         session.set_upper(lp_cols, np.zeros(len(lp_cols)))
         try:
             status, y = session.run()
@@ -291,8 +268,17 @@ class _Brackets:
             session.set_upper(lp_cols, np.full(len(lp_cols), np.inf))
         if status == SolveStatus.INFEASIBLE:
             return -np.inf  # no plan without it, even fractional
-        bound = lagrangian_bound(self.model, y, without=off).bound
-        return bound + tie_breaks(self.priced)[1]
+        return lagrangian_bound(self.model, y, without=off).bound + self.most_ties
+
+
+def _plan_vector(model: Model, start: Placements, returned: tuple[str, ...]) -> np.ndarray | None:
+    """The plan (its placements and returned parcels) as a column vector of
+    ``model``, completed (None: it is not a plan of ``model``)."""
+    x = start_vector(model, start)
+    others = np.flatnonzero(model.pair < 0)  # in the order of aux_names
+    for name in returned:  # the plan's returned parcels (swap)
+        x[others[model.aux_names == f"return[{name}]"]] = 1.0
+    return complete_start(model, x)
 
 
 def _withheld_pairs(priced: PricedPairs, j: int) -> np.ndarray:
